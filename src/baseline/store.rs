@@ -1,0 +1,100 @@
+//! Where a baseline lives. One trait, so that later stores (a git data branch, workflow
+//! artifacts) plug in beside the local file.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+use super::Baseline;
+
+/// Loads and saves a baseline history.
+pub trait Store {
+    /// The history, or `None` when the store has none yet.
+    fn load(&self) -> Result<Option<Baseline>>;
+    /// Replaces the history; a failed save leaves the previous one intact.
+    fn save(&self, baseline: &Baseline) -> Result<()>;
+    /// Where the history lives, for messages and reports.
+    fn describe(&self) -> String;
+}
+
+/// A JSON file on the local file system.
+#[derive(Debug, Clone)]
+pub struct FileStore {
+    path: PathBuf,
+}
+
+impl FileStore {
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        FileStore { path: path.into() }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Store for FileStore {
+    fn load(&self) -> Result<Option<Baseline>> {
+        match std::fs::read(&self.path) {
+            Ok(bytes) => Baseline::parse(&self.path.display().to_string(), &bytes).map(Some),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Error::io(&self.path, e)),
+        }
+    }
+
+    fn save(&self, baseline: &Baseline) -> Result<()> {
+        write_atomic(&self.path, baseline.to_json().as_bytes())
+    }
+
+    fn describe(&self) -> String {
+        self.path.display().to_string()
+    }
+}
+
+/// Writes through a temporary file in the same directory and renames it over the target, so
+/// that readers see the old content or the new, never a torn file.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::io(dir, e))?;
+    tmp.write_all(bytes).map_err(|e| Error::io(tmp.path(), e))?;
+    tmp.as_file()
+        .sync_all()
+        .map_err(|e| Error::io(tmp.path(), e))?;
+    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::baseline::Window;
+
+    #[test]
+    fn missing_file_is_no_history_and_save_round_trips() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = FileStore::new(dir.path().join("history.json"));
+        assert!(store.load().expect("loads").is_none());
+        let b = Baseline::new(Window {
+            max_runs: 5,
+            max_age_days: 5,
+        });
+        store.save(&b).expect("saves");
+        assert_eq!(store.load().expect("loads"), Some(b));
+    }
+
+    #[test]
+    fn corrupt_file_is_an_error_naming_it() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("history.json");
+        std::fs::write(&path, "{not json").expect("write");
+        let e = FileStore::new(&path).load().expect_err("corrupt");
+        assert!(
+            e.to_string().starts_with(&path.display().to_string()),
+            "{e}"
+        );
+    }
+}

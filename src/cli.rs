@@ -1,0 +1,507 @@
+//! The command line: parses arguments into a validated plan, does all file, environment and
+//! process I/O, and maps outcomes to exit codes. Nothing below this layer touches the disk
+//! except the baseline store.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context as _, Result, bail};
+use chrono::{DateTime, Utc};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::baseline::store::{FileStore, Store, write_atomic};
+use crate::baseline::{Baseline, Window};
+use crate::compare::{self, HistoryMethod, Verdict};
+use crate::config::Config;
+use crate::ingest::{self, Format, Input};
+use crate::model::{Run, RunMeta, SourceInfo, Testbed};
+use crate::report::{self, BaselineInfo, Templates};
+
+/// Exit code: no critical regression.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: a regression at the `--fail-on` level.
+pub const EXIT_REGRESSION: u8 = 1;
+/// Exit code: bad usage, configuration or input.
+pub const EXIT_ERROR: u8 = 2;
+
+/// Files larger than this are refused rather than read into memory.
+const MAX_INPUT_BYTES: u64 = 512 * 1024 * 1024;
+/// A criterion tree with more files than this is refused.
+const MAX_TREE_FILES: usize = 200_000;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "benchgate",
+    version,
+    about = "A performance-regression gate for CI: compares benchmark results with the main branch's baseline history.",
+    after_help = "Exit codes: 0 no critical regression, 1 regression at the --fail-on level, 2 bad usage, configuration or input."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Compare results with the baseline, write reports and exit with the verdict.
+    Compare(CompareArgs),
+    /// Create or extend the baseline history (run on the main branch).
+    #[command(subcommand)]
+    Baseline(BaselineCommand),
+    /// Read results and write them as one normalized run (benchgate.run.v1 JSON).
+    Ingest(IngestArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum BaselineCommand {
+    /// Start a new history from these results (refuses to replace an existing one without --force).
+    Create(BaselineArgs),
+    /// Append these results to the history, creating the file when it does not exist.
+    Update(BaselineArgs),
+}
+
+#[derive(Debug, Args)]
+struct InputArgs {
+    /// Result files or directories (a `target/criterion` tree, bencher text, a benchgate run).
+    #[arg(value_name = "INPUT", required = true)]
+    inputs: Vec<PathBuf>,
+    /// Read inputs in this format instead of detecting it.
+    #[arg(long, value_name = "NAME", value_parser = ["criterion", "bencher", "benchgate-run"])]
+    format: Option<String>,
+    /// Which criterion result set to read: `new` (the latest run) or a saved baseline's name.
+    #[arg(long, value_name = "NAME", default_value = "new")]
+    criterion_baseline: String,
+}
+
+#[derive(Debug, Args)]
+struct MetaArgs {
+    /// Commit of these results [default: $GITHUB_SHA, else `git rev-parse HEAD`].
+    #[arg(long, value_name = "SHA")]
+    commit: Option<String>,
+    /// Branch of these results [default: $GITHUB_HEAD_REF or $GITHUB_REF_NAME, else git's].
+    #[arg(long, value_name = "NAME")]
+    branch: Option<String>,
+    /// When the results were measured, RFC 3339 [default: now].
+    #[arg(long, value_name = "TIME")]
+    timestamp: Option<String>,
+}
+
+#[derive(Debug, Args)]
+struct CompareArgs {
+    /// The baseline history file (a missing file means no history yet).
+    #[arg(long, value_name = "FILE")]
+    baseline: PathBuf,
+    /// Threshold policy [default: ./benchgate.toml when it exists, else built-in defaults].
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Write the full markdown report here.
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
+    /// Write the short pull-request comment here.
+    #[arg(long, value_name = "FILE")]
+    comment: Option<PathBuf>,
+    /// Write the machine-readable report (benchgate.report.v1) here.
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// Which verdict fails the check (exit 1).
+    #[arg(long, value_enum, default_value_t = FailOn::Critical)]
+    fail_on: FailOn,
+    /// A directory with `report.md.hbs` and/or `comment.md.hbs` replacing the built-in templates.
+    #[arg(long, value_name = "DIR")]
+    templates: Option<PathBuf>,
+    /// A link to the full report, shown in the comment.
+    #[arg(long, value_name = "URL")]
+    report_link: Option<String>,
+    #[command(flatten)]
+    meta: MetaArgs,
+    #[command(flatten)]
+    input: InputArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FailOn {
+    Critical,
+    Warning,
+    Never,
+}
+
+#[derive(Debug, Args)]
+struct BaselineArgs {
+    /// The baseline history file.
+    #[arg(long, value_name = "FILE")]
+    baseline: PathBuf,
+    /// Policy whose [history] window bounds the file [default: ./benchgate.toml when it exists].
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// With `create`: replace an existing history.
+    #[arg(long)]
+    force: bool,
+    #[command(flatten)]
+    meta: MetaArgs,
+    #[command(flatten)]
+    input: InputArgs,
+}
+
+#[derive(Debug, Args)]
+struct IngestArgs {
+    /// Where to write the run (`-` for standard output).
+    #[arg(long, short, value_name = "FILE")]
+    output: PathBuf,
+    #[command(flatten)]
+    meta: MetaArgs,
+    #[command(flatten)]
+    input: InputArgs,
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_ERROR } else { EXIT_OK };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("benchgate: error: {e:#}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<u8> {
+    match cli.command {
+        Command::Compare(args) => compare_cmd(args),
+        Command::Baseline(BaselineCommand::Create(args)) => baseline_cmd(args, true),
+        Command::Baseline(BaselineCommand::Update(args)) => baseline_cmd(args, false),
+        Command::Ingest(args) => ingest_cmd(args),
+    }
+}
+
+fn compare_cmd(args: CompareArgs) -> Result<u8> {
+    // Everything is read and validated before anything is written.
+    let config = load_config(args.config.as_deref())?;
+    let templates = match &args.templates {
+        Some(dir) => read_template_dir(dir)?,
+        None => Templates::builtin(),
+    };
+    let run = load_run(&args.input, &args.meta)?;
+    let store = FileStore::new(&args.baseline);
+    let baseline = store.load()?;
+    let comparison = compare::compare(&run, baseline.as_ref(), &config, &HistoryMethod);
+    let info = baseline.as_ref().map(|b| BaselineInfo {
+        source: store.describe(),
+        id: b.id(),
+        runs: b.runs.len(),
+        oldest: b.oldest_time(),
+        newest: b.newest_time(),
+        newest_commit: b.runs.last().and_then(|r| r.meta.commit.clone()),
+        max_runs: b.window.max_runs,
+        max_age_days: b.window.max_age_days,
+    });
+    let ctx = report::Context {
+        comparison: &comparison,
+        config: &config,
+        current: &run.meta,
+        baseline: info,
+        generated_at: Utc::now(),
+        tool_version: env!("CARGO_PKG_VERSION"),
+        report_link: args.report_link.clone(),
+    };
+    let rendered = report::render(&ctx, &templates)?;
+    let outputs: Vec<(&Path, &str)> = [
+        (args.report.as_deref(), rendered.report.as_str()),
+        (args.comment.as_deref(), rendered.comment.as_str()),
+        (args.json.as_deref(), rendered.json.as_str()),
+    ]
+    .into_iter()
+    .filter_map(|(path, text)| path.map(|p| (p, text)))
+    .collect();
+    write_all(&outputs)?;
+    print!("{}", report::terminal(&comparison));
+    let fails = match args.fail_on {
+        FailOn::Critical => comparison.verdict == Verdict::Critical,
+        FailOn::Warning => comparison.verdict != Verdict::Pass,
+        FailOn::Never => false,
+    };
+    Ok(if fails { EXIT_REGRESSION } else { EXIT_OK })
+}
+
+fn baseline_cmd(args: BaselineArgs, create: bool) -> Result<u8> {
+    let config = load_config(args.config.as_deref())?;
+    let run = load_run(&args.input, &args.meta)?;
+    let store = FileStore::new(&args.baseline);
+    let existing = if create && !args.force {
+        if args.baseline.exists() {
+            bail!(
+                "{}: a baseline already exists; use `benchgate baseline update` to add to it, or `--force` to replace it",
+                args.baseline.display()
+            );
+        }
+        None
+    } else if create {
+        None
+    } else {
+        store.load()?
+    };
+    let mut baseline = existing.unwrap_or_else(|| Baseline::new(Window::from(&config.history)));
+    if args.config.is_some() || Path::new("benchgate.toml").exists() {
+        baseline.window = Window::from(&config.history);
+    }
+    let count = run.metrics.len();
+    baseline.append(run.meta, &run.metrics);
+    store.save(&baseline)?;
+    println!(
+        "benchgate: {} {} with {count} metric(s); it now holds {} run(s)",
+        if create { "created" } else { "updated" },
+        store.describe(),
+        baseline.runs.len()
+    );
+    Ok(EXIT_OK)
+}
+
+fn ingest_cmd(args: IngestArgs) -> Result<u8> {
+    let run = load_run(&args.input, &args.meta)?;
+    let mut text = serde_json::to_string_pretty(&run).context("cannot serialize the run")?;
+    text.push('\n');
+    if args.output.as_os_str() == "-" {
+        print!("{text}");
+    } else {
+        write_atomic(&args.output, text.as_bytes())?;
+        eprintln!(
+            "benchgate: wrote {} metric(s) to {}",
+            run.metrics.len(),
+            args.output.display()
+        );
+    }
+    Ok(EXIT_OK)
+}
+
+fn load_config(path: Option<&Path>) -> Result<Config> {
+    let path = match path {
+        Some(p) => p.to_path_buf(),
+        None if Path::new("benchgate.toml").is_file() => PathBuf::from("benchgate.toml"),
+        None => return Ok(Config::default()),
+    };
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| anyhow::anyhow!("{}: cannot read the configuration: {e}", path.display()))?;
+    Ok(Config::parse(&path.display().to_string(), &text)?)
+}
+
+/// Reads every input, detects its format and merges the metrics into one run.
+fn load_run(args: &InputArgs, meta_args: &MetaArgs) -> Result<Run> {
+    let options = ingest::Options {
+        criterion_baseline: args.criterion_baseline.clone(),
+        format: args.format.as_deref().and_then(Format::parse),
+    };
+    let mut meta = run_meta(meta_args)?;
+    let mut metrics = Vec::new();
+    let mut keys: BTreeMap<String, String> = BTreeMap::new();
+    for path in &args.inputs {
+        let input = read_input(path)?;
+        let (format, parsed) = ingest::read(&input, &options)?;
+        for m in &parsed.metrics {
+            if let Some(first) = keys.insert(m.key(), input.name().to_string()) {
+                bail!(
+                    "{}: metric {:?} is also in {first}; pass each result once",
+                    input.name(),
+                    m.key()
+                );
+            }
+        }
+        metrics.extend(parsed.metrics);
+        meta.tools.extend(parsed.tools);
+        if let Some(inner) = parsed.meta {
+            // A normalized run keeps its own identity unless the command line overrides it.
+            meta.commit = meta_args.commit.clone().or(inner.commit).or(meta.commit);
+            meta.branch = meta_args.branch.clone().or(inner.branch).or(meta.branch);
+            if meta_args.timestamp.is_none() {
+                meta.timestamp = inner.timestamp.or(meta.timestamp);
+            }
+            meta.testbed = inner.testbed;
+        }
+        meta.sources.push(SourceInfo {
+            path: input.name().to_string(),
+            format: format.name().to_string(),
+        });
+    }
+    Ok(Run::new(meta, metrics))
+}
+
+fn read_input(path: &Path) -> Result<Input> {
+    let name = path.display().to_string();
+    let md = std::fs::metadata(path)
+        .map_err(|e| anyhow::anyhow!("{name}: cannot read the input: {e}; check the path"))?;
+    if md.is_dir() {
+        let mut files = BTreeMap::new();
+        walk(path, path, &mut files)?;
+        return Ok(Input::Tree { name, files });
+    }
+    if md.len() > MAX_INPUT_BYTES {
+        bail!(
+            "{name}: the file is {} bytes, over the {MAX_INPUT_BYTES}-byte limit",
+            md.len()
+        );
+    }
+    let bytes =
+        std::fs::read(path).map_err(|e| anyhow::anyhow!("{name}: cannot read the input: {e}"))?;
+    Ok(Input::File { name, bytes })
+}
+
+/// Collects the files of a criterion tree that the adapter reads, skipping the HTML reports.
+fn walk(root: &Path, dir: &Path, files: &mut BTreeMap<String, Vec<u8>>) -> Result<()> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| anyhow::anyhow!("{}: cannot list the directory: {e}", dir.display()))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
+        let path = entry.path();
+        let kind = entry
+            .file_type()
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        if kind.is_symlink() {
+            continue;
+        }
+        if kind.is_dir() {
+            if entry.file_name() != "report" {
+                walk(root, &path, files)?;
+            }
+            continue;
+        }
+        let file_name = entry.file_name();
+        if !matches!(
+            file_name.to_str(),
+            Some("benchmark.json" | "estimates.json" | "sample.json")
+        ) {
+            continue;
+        }
+        if files.len() >= MAX_TREE_FILES {
+            bail!(
+                "{}: more than {MAX_TREE_FILES} result files; point benchgate at one criterion directory",
+                root.display()
+            );
+        }
+        let rel = path
+            .strip_prefix(root)
+            .unwrap_or(&path)
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("/");
+        let bytes = std::fs::read(&path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        files.insert(rel, bytes);
+    }
+    Ok(())
+}
+
+fn run_meta(args: &MetaArgs) -> Result<RunMeta> {
+    let timestamp = match &args.timestamp {
+        Some(t) => DateTime::parse_from_rfc3339(t.trim())
+            .with_context(|| {
+                format!("--timestamp {t:?} is not an RFC 3339 time such as 2026-12-04T16:07:16Z")
+            })?
+            .with_timezone(&Utc),
+        None => Utc::now(),
+    };
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let commit = args
+        .commit
+        .clone()
+        .or_else(|| env("GITHUB_SHA"))
+        .or_else(|| git(&["rev-parse", "HEAD"]));
+    let branch = args
+        .branch
+        .clone()
+        .or_else(|| env("GITHUB_HEAD_REF"))
+        .or_else(|| env("GITHUB_REF_NAME"))
+        .or_else(|| git(&["rev-parse", "--abbrev-ref", "HEAD"]));
+    Ok(RunMeta {
+        commit,
+        branch,
+        timestamp: Some(timestamp),
+        testbed: testbed(),
+        tools: BTreeMap::new(),
+        sources: Vec::new(),
+    })
+}
+
+fn git(args: &[&str]) -> Option<String> {
+    let out = std::process::Command::new("git").args(args).output().ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+        .filter(|s| !s.is_empty() && s != "HEAD")
+}
+
+/// The machine's fingerprint, from what the OS tells without extra tools.
+fn testbed() -> Testbed {
+    let os_release = std::fs::read_to_string("/etc/os-release").ok();
+    let os = os_release
+        .as_deref()
+        .and_then(|t| {
+            t.lines()
+                .find_map(|l| l.strip_prefix("PRETTY_NAME="))
+                .map(|v| v.trim_matches('"').to_string())
+        })
+        .unwrap_or_else(|| std::env::consts::OS.to_string());
+    let cpu_model = std::fs::read_to_string("/proc/cpuinfo").ok().and_then(|t| {
+        t.lines()
+            .find(|l| l.starts_with("model name"))
+            .and_then(|l| l.split_once(':'))
+            .map(|(_, v)| v.trim().to_string())
+    });
+    Testbed {
+        os: Some(os),
+        arch: Some(std::env::consts::ARCH.to_string()),
+        cpu_model,
+        cores: std::thread::available_parallelism()
+            .ok()
+            .and_then(|n| u32::try_from(n.get()).ok()),
+    }
+}
+
+/// Reads template overrides from a directory: only the known file names are taken.
+fn read_template_dir(dir: &Path) -> Result<Templates> {
+    if !dir.is_dir() {
+        bail!("{}: not a directory of templates", dir.display());
+    }
+    let mut files = BTreeMap::new();
+    for name in Templates::names() {
+        let path = dir.join(&name);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                files.insert(name, text);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => bail!("{}: {e}", path.display()),
+        }
+    }
+    Ok(Templates::with_overrides(files))
+}
+
+/// Writes every output to a temporary file beside it first, then renames them all: a failure
+/// leaves no half-written set of reports.
+fn write_all(outputs: &[(&Path, &str)]) -> Result<()> {
+    use std::io::Write;
+    let mut staged = Vec::new();
+    for (path, text) in outputs {
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        std::fs::create_dir_all(&dir).map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
+        let mut tmp = tempfile::NamedTempFile::new_in(&dir)
+            .map_err(|e| anyhow::anyhow!("{}: cannot write here: {e}", dir.display()))?;
+        tmp.write_all(text.as_bytes())
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        staged.push((tmp, *path));
+    }
+    for (tmp, path) in staged {
+        tmp.persist(path)
+            .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.error))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,479 @@
+//! Compares a run with the baseline history under the threshold policy, metric by metric.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::baseline::{Baseline, BaselineRun, Summary};
+use crate::config::{Config, Rule};
+use crate::model::{Direction, Interval, Metric, MetricKind, Run, Unit};
+
+pub mod method;
+pub mod stats;
+
+pub use method::{Assessment, HistoryMethod, Method, Observation, Question, Status};
+
+/// The overall verdict of a comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Pass,
+    Warning,
+    Critical,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Warning => "warning",
+            Verdict::Critical => "critical",
+        }
+    }
+}
+
+/// One metric's line of the comparison.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub key: String,
+    pub suite: String,
+    pub benchmark: String,
+    pub statistic: String,
+    pub kind: MetricKind,
+    pub unit: Unit,
+    pub direction: Direction,
+    pub rule: Rule,
+    /// The current run's value, absent for a missing metric.
+    pub current: Option<f64>,
+    pub current_ci: Option<Interval>,
+    /// Values of the metric in history, oldest first.
+    pub history: Vec<f64>,
+    pub status: Status,
+    /// The method's evidence; absent for new and missing metrics.
+    pub assessment: Option<Assessment>,
+    pub reason: String,
+}
+
+/// A regression that the history itself shows: a main-branch run that was worse than the runs
+/// before it.
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub timestamp: Option<DateTime<Utc>>,
+    pub commit: Option<String>,
+    pub key: String,
+    pub kind: MetricKind,
+    pub status: Status,
+    pub change: f64,
+}
+
+/// The result of comparing one run with its baseline.
+#[derive(Debug, Clone)]
+pub struct Comparison {
+    pub verdict: Verdict,
+    pub rows: Vec<Row>,
+    /// Runs in the baseline history.
+    pub history_runs: usize,
+    /// Observations that change how the result should be read (no history, other testbed, ...).
+    pub notes: Vec<String>,
+    pub events: Vec<Event>,
+    pub method: &'static str,
+    pub method_steps: Vec<String>,
+}
+
+impl Comparison {
+    /// How many rows have each status.
+    pub fn counts(&self) -> BTreeMap<Status, usize> {
+        let mut counts = BTreeMap::new();
+        for row in &self.rows {
+            *counts.entry(row.status).or_insert(0) += 1;
+        }
+        counts
+    }
+}
+
+/// Compares `current` with `baseline` (absent or empty: every metric is new).
+pub fn compare(
+    current: &Run,
+    baseline: Option<&Baseline>,
+    config: &Config,
+    method: &dyn Method,
+) -> Comparison {
+    let runs: &[BaselineRun] = baseline.map_or(&[], |b| &b.runs[..]);
+    let mut notes = Vec::new();
+    if runs.is_empty() {
+        notes.push(
+            "There is no baseline history yet, so every metric is new and nothing can regress. \
+             Run `benchgate baseline update` on the main branch to start one."
+                .to_string(),
+        );
+    } else if runs.len() < config.history.min_runs {
+        notes.push(format!(
+            "The baseline history has {} run(s), fewer than the {} needed to measure run-to-run \
+             noise well: verdicts are low confidence.",
+            runs.len(),
+            config.history.min_runs
+        ));
+    }
+    if let Some(last) = runs.last() {
+        let diffs = last.meta.testbed.differences(&current.meta.testbed);
+        if !diffs.is_empty() {
+            notes.push(format!(
+                "This run's machine differs from the baseline's newest run ({}): differences may \
+                 come from the machine, not the code.",
+                diffs.join("; ")
+            ));
+        }
+    }
+
+    let mut rows = Vec::new();
+    let mut seen = BTreeSet::new();
+    for metric in &current.metrics {
+        let key = metric.key();
+        if !seen.insert(key.clone()) {
+            continue;
+        }
+        let history = history_of(runs, &key);
+        rows.push(judge(metric, &key, &history, config, method));
+    }
+    // Metrics the newest baseline run had and this run lacks.
+    if let Some(last) = runs.last() {
+        for s in &last.metrics {
+            let key = s.key();
+            if seen.contains(&key) {
+                continue;
+            }
+            seen.insert(key.clone());
+            let history: Vec<&Summary> = history_of(runs, &key);
+            let values: Vec<f64> = history.iter().map(|s| s.value).collect();
+            let probe = summary_metric(s);
+            rows.push(Row {
+                key,
+                suite: s.suite.clone(),
+                benchmark: s.benchmark.clone(),
+                statistic: s.statistic.clone(),
+                kind: s.kind,
+                unit: s.unit.clone(),
+                direction: s.direction,
+                rule: config.rule_for(&probe),
+                current: None,
+                current_ci: None,
+                history: values,
+                status: Status::Missing,
+                assessment: None,
+                reason:
+                    "in the baseline's newest run but not in this run: removed, renamed or failed?"
+                        .into(),
+            });
+        }
+    }
+    rows.sort_by(|a, b| (a.kind, &a.key).cmp(&(b.kind, &b.key)));
+
+    let verdict = if rows.iter().any(|r| r.status == Status::Critical) {
+        Verdict::Critical
+    } else if rows.iter().any(|r| r.status == Status::Warning) {
+        Verdict::Warning
+    } else {
+        Verdict::Pass
+    };
+    Comparison {
+        verdict,
+        rows,
+        history_runs: runs.len(),
+        notes,
+        events: past_events(runs, config, method),
+        method: method.name(),
+        method_steps: method.steps(&config.history),
+    }
+}
+
+fn history_of<'a>(runs: &'a [BaselineRun], key: &str) -> Vec<&'a Summary> {
+    runs.iter()
+        .filter_map(|r| r.metrics.iter().find(|m| m.key() == key))
+        .collect()
+}
+
+fn judge(
+    metric: &Metric,
+    key: &str,
+    history: &[&Summary],
+    config: &Config,
+    method: &dyn Method,
+) -> Row {
+    let rule = config.rule_for(metric);
+    let values: Vec<f64> = history.iter().map(|s| s.value).collect();
+    let mut row = Row {
+        key: key.to_string(),
+        suite: metric.suite.clone(),
+        benchmark: metric.benchmark.clone(),
+        statistic: metric.statistic.clone(),
+        kind: metric.kind,
+        unit: metric.unit.clone(),
+        direction: metric.direction,
+        rule,
+        current: Some(metric.value),
+        current_ci: metric.ci,
+        history: values,
+        status: Status::New,
+        assessment: None,
+        reason: "no history for this metric yet".into(),
+    };
+    if history.is_empty() {
+        return row;
+    }
+    let observations: Vec<Observation> = history
+        .iter()
+        .map(|s| Observation {
+            value: s.value,
+            ci: s.ci,
+        })
+        .collect();
+    let assessment = method.assess(&Question {
+        current: Observation {
+            value: metric.value,
+            ci: metric.ci,
+        },
+        history: &observations,
+        direction: metric.direction,
+        unit: &metric.unit,
+        rule: &rule,
+        policy: &config.history,
+    });
+    row.status = assessment.status;
+    row.reason = assessment.reason.clone();
+    row.assessment = Some(assessment);
+    row
+}
+
+/// A metric stand-in for a summary, to look up its rule.
+fn summary_metric(s: &Summary) -> Metric {
+    Metric {
+        suite: s.suite.clone(),
+        benchmark: s.benchmark.clone(),
+        statistic: s.statistic.clone(),
+        kind: s.kind,
+        unit: s.unit.clone(),
+        direction: s.direction,
+        value: s.value,
+        samples: None,
+        ci: s.ci,
+        spread: s.spread,
+        counts: s.counts,
+    }
+}
+
+/// Replays the history: each run judged against the runs before it (at least three, so that
+/// noise is measured), keeping the warnings and criticals. Newest first.
+fn past_events(runs: &[BaselineRun], config: &Config, method: &dyn Method) -> Vec<Event> {
+    let mut events = Vec::new();
+    for i in 3..runs.len() {
+        let before = &runs[..i];
+        for s in &runs[i].metrics {
+            let key = s.key();
+            let history = history_of(before, &key);
+            if history.len() < 3 {
+                continue;
+            }
+            let row = judge(&summary_metric(s), &key, &history, config, method);
+            if matches!(row.status, Status::Critical | Status::Warning) {
+                events.push(Event {
+                    timestamp: runs[i].meta.timestamp,
+                    commit: runs[i].meta.commit.clone(),
+                    key,
+                    kind: s.kind,
+                    status: row.status,
+                    change: row.assessment.map_or(f64::NAN, |a| a.change),
+                });
+            }
+        }
+    }
+    events.reverse();
+    events
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::baseline::Window;
+    use crate::model::RunMeta;
+    use proptest::prelude::*;
+
+    fn run(values: &[(&str, f64)]) -> Run {
+        Run::new(
+            RunMeta::default(),
+            values
+                .iter()
+                .map(|(n, v)| Metric::time(*n, "median", *v))
+                .collect(),
+        )
+    }
+
+    fn history(runs: &[Vec<(&str, f64)>]) -> Baseline {
+        let mut b = Baseline::new(Window {
+            max_runs: 100,
+            max_age_days: 100,
+        });
+        for r in runs {
+            let r = run(r);
+            b.append(r.meta, &r.metrics);
+        }
+        b
+    }
+
+    fn status_of(c: &Comparison, bench: &str) -> Status {
+        c.rows
+            .iter()
+            .find(|r| r.benchmark == bench)
+            .map(|r| r.status)
+            .expect("row")
+    }
+
+    #[test]
+    fn no_history_means_new_and_pass() {
+        let c = compare(
+            &run(&[("a", 1.0)]),
+            None,
+            &Config::default(),
+            &HistoryMethod,
+        );
+        assert_eq!(c.verdict, Verdict::Pass);
+        assert_eq!(status_of(&c, "a"), Status::New);
+        assert!(c.notes[0].contains("no baseline history"));
+    }
+
+    #[test]
+    fn quiet_history_flags_a_30_percent_slowdown_and_a_25_percent_speedup() {
+        // Six runs spreading about 5%.
+        let spread = [1.00, 1.05, 0.97, 1.02, 0.95, 1.04];
+        let hist: Vec<Vec<(&str, f64)>> = spread
+            .iter()
+            .map(|&v| {
+                vec![
+                    ("slow", 100.0 * v),
+                    ("fast", 100.0 * v),
+                    ("same", 100.0 * v),
+                ]
+            })
+            .collect();
+        let b = history(&hist);
+        let c = compare(
+            &run(&[("slow", 130.0), ("fast", 75.0), ("same", 101.0)]),
+            Some(&b),
+            &Config::default(),
+            &HistoryMethod,
+        );
+        assert_eq!(status_of(&c, "slow"), Status::Critical);
+        assert_eq!(status_of(&c, "fast"), Status::Improved);
+        // A 5% spread over six runs cannot resolve a 10% regression: said, not passed silently.
+        assert_eq!(status_of(&c, "same"), Status::Inconclusive);
+        assert_eq!(c.verdict, Verdict::Critical);
+    }
+
+    #[test]
+    fn quiet_history_passes_an_unchanged_run() {
+        let spread = [1.00, 1.01, 0.99, 1.005, 0.995, 1.0, 1.01, 0.99];
+        let hist: Vec<Vec<(&str, f64)>> = spread.iter().map(|&v| vec![("a", 100.0 * v)]).collect();
+        let c = compare(
+            &run(&[("a", 101.0)]),
+            Some(&history(&hist)),
+            &Config::default(),
+            &HistoryMethod,
+        );
+        assert_eq!(status_of(&c, "a"), Status::Acceptable);
+        let c = compare(
+            &run(&[("a", 107.0)]),
+            Some(&history(&hist)),
+            &Config::default(),
+            &HistoryMethod,
+        );
+        assert_eq!(status_of(&c, "a"), Status::Warning);
+    }
+
+    #[test]
+    fn noisy_history_makes_a_big_change_inconclusive_not_critical() {
+        let spread = [1.0, 1.4, 0.8, 1.3, 0.7, 1.2, 0.9];
+        let hist: Vec<Vec<(&str, f64)>> = spread.iter().map(|&v| vec![("a", 100.0 * v)]).collect();
+        let c = compare(
+            &run(&[("a", 125.0)]),
+            Some(&history(&hist)),
+            &Config::default(),
+            &HistoryMethod,
+        );
+        assert_eq!(status_of(&c, "a"), Status::Inconclusive);
+        assert_eq!(c.verdict, Verdict::Pass);
+    }
+
+    #[test]
+    fn ci_straddling_the_threshold_is_not_critical() {
+        let mut current = run(&[("a", 115.0)]);
+        current.metrics[0].ci = Some(Interval {
+            lower: 105.0,
+            upper: 125.0,
+            level: 0.95,
+        });
+        let mut b = Baseline::new(Window {
+            max_runs: 9,
+            max_age_days: 9,
+        });
+        let mut base = run(&[("a", 100.0)]);
+        base.metrics[0].ci = Some(Interval {
+            lower: 99.0,
+            upper: 101.0,
+            level: 0.95,
+        });
+        b.append(base.meta, &base.metrics);
+        let c = compare(&current, Some(&b), &Config::default(), &HistoryMethod);
+        assert_eq!(status_of(&c, "a"), Status::Warning);
+    }
+
+    #[test]
+    fn missing_metrics_are_reported_and_do_not_fail() {
+        let b = history(&[vec![("a", 1.0), ("gone", 1.0)]]);
+        let c = compare(
+            &run(&[("a", 1.0)]),
+            Some(&b),
+            &Config::default(),
+            &HistoryMethod,
+        );
+        assert_eq!(status_of(&c, "gone"), Status::Missing);
+        assert_eq!(c.verdict, Verdict::Pass);
+    }
+
+    #[test]
+    fn history_replay_finds_a_past_step() {
+        let mut runs: Vec<Vec<(&str, f64)>> = [1.0, 1.01, 0.99, 1.0, 1.01]
+            .iter()
+            .map(|&v| vec![("a", v)])
+            .collect();
+        runs.push(vec![("a", 1.5)]);
+        let c = compare(
+            &run(&[("a", 1.5)]),
+            Some(&history(&runs)),
+            &Config::default(),
+            &HistoryMethod,
+        );
+        assert_eq!(c.events.len(), 1);
+        assert_eq!(c.events[0].status, Status::Critical);
+    }
+
+    proptest! {
+        /// A run compared with a history made of itself is never a regression.
+        #[test]
+        fn a_run_compared_with_itself_is_never_a_regression(
+            values in proptest::collection::vec(1e-3f64..1e9, 1..20),
+            repeats in 1usize..8,
+        ) {
+            let named: Vec<(String, f64)> = values.iter().enumerate().map(|(i, v)| (format!("b{i}"), *v)).collect();
+            let current = Run::new(RunMeta::default(), named.iter().map(|(n, v)| Metric::time(n.clone(), "median", *v)).collect());
+            let mut b = Baseline::new(Window { max_runs: 100, max_age_days: 100 });
+            for _ in 0..repeats {
+                b.append(RunMeta::default(), &current.metrics);
+            }
+            let c = compare(&current, Some(&b), &Config::default(), &HistoryMethod);
+            prop_assert_eq!(c.verdict, Verdict::Pass);
+            for row in &c.rows {
+                prop_assert!(matches!(row.status, Status::Acceptable), "{} was {:?}", row.key, row.status);
+            }
+        }
+    }
+}

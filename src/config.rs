@@ -76,6 +76,15 @@ impl Threshold {
         Ok(out)
     }
 
+    /// The threshold with the sign of a worsening for a metric of this direction: `+10%` for
+    /// times, `-10%` for throughput.
+    pub fn signed(&self, direction: crate::model::Direction) -> String {
+        match direction {
+            crate::model::Direction::LowerIsBetter => format!("+{self}"),
+            crate::model::Direction::HigherIsBetter => format!("-{self}"),
+        }
+    }
+
     /// The absolute floor in the metric's unit, when its dimension fits the metric.
     pub fn absolute_for(&self, unit: &Unit) -> Option<f64> {
         match (self.absolute?, unit) {
@@ -165,6 +174,8 @@ pub struct HistoryPolicy {
     pub min_runs: usize,
     /// The least run-to-run spread assumed, as a fraction: no history is quieter than this.
     pub noise_floor: f64,
+    /// The run-to-run noise assumed while the history is too short to measure it, as a fraction.
+    pub unmeasured_noise: f64,
 }
 
 impl Default for HistoryPolicy {
@@ -174,6 +185,7 @@ impl Default for HistoryPolicy {
             max_age_days: 30,
             min_runs: 5,
             noise_floor: 0.01,
+            unmeasured_noise: 0.15,
         }
     }
 }
@@ -353,6 +365,10 @@ impl Config {
                 let t = Threshold::parse(f.get_ref()).map_err(|m| err(f.span(), m))?;
                 policy.noise_floor = t.relative;
             }
+            if let Some(f) = &h.unmeasured_noise {
+                let t = Threshold::parse(f.get_ref()).map_err(|m| err(f.span(), m))?;
+                policy.unmeasured_noise = t.relative;
+            }
         }
         Ok(config)
     }
@@ -418,6 +434,7 @@ struct RawHistory {
     max_age_days: Option<Spanned<u32>>,
     min_runs: Option<Spanned<usize>>,
     noise_floor: Option<Spanned<String>>,
+    unmeasured_noise: Option<Spanned<String>>,
 }
 
 #[cfg(test)]

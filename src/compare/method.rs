@@ -131,7 +131,10 @@ impl Method for HistoryMethod {
                 "Noise: run-to-run spread of the history on a log scale (1.4826 × MAD, at least {:.1}%), turned into a one-sided 99% Student-t prediction interval for one new run.",
                 policy.noise_floor * 100.0
             ),
-            "A change counts only when it leaves that interval; with fewer than 3 runs of history, when the run's confidence interval clears the baseline runs' intervals (low confidence).".into(),
+            format!(
+                "A change counts only when it leaves that interval. With fewer than 3 runs of history the noise cannot be measured: a change must then exceed an assumed ±{:.0}% and the run's confidence interval must clear the baseline runs' intervals (low confidence).",
+                policy.unmeasured_noise * 100.0
+            ),
             "Classification: critical needs a significant change beyond the critical threshold whose confidence interval does not reach back below it; warning a significant change beyond the warning threshold; improved a significant improvement beyond the warning threshold.".into(),
             "Metrics whose history is so noisy that a critical regression could not be told from noise are marked inconclusive, never passed silently.".into(),
         ]
@@ -180,21 +183,35 @@ impl Method for HistoryMethod {
             out.spread = Some(s.exp() - 1.0);
             out.p_value = Some(stats::t_upper_tail(w / scale, n as f64 - 1.0));
             (w > band, -w > band)
-        } else if let (Some(cur_ci), Some(base_cis)) = (
-            q.current.ci,
-            q.history.iter().map(|o| o.ci).collect::<Option<Vec<_>>>(),
-        ) {
-            out.low_confidence = true;
-            let base_hi = base_cis.iter().map(|c| c.upper).fold(f64::MIN, f64::max);
-            let base_lo = base_cis.iter().map(|c| c.lower).fold(f64::MAX, f64::min);
-            match q.direction {
-                Direction::LowerIsBetter => (cur_ci.lower > base_hi, cur_ci.upper < base_lo),
-                Direction::HigherIsBetter => (cur_ci.upper < base_lo, cur_ci.lower > base_hi),
-            }
         } else {
-            // Nothing measures the noise: the thresholds alone decide, flagged low confidence.
+            // Too little history to measure noise: assume `unmeasured_noise`, and where both
+            // sides carry confidence intervals, also require them to separate.
             out.low_confidence = true;
-            (degradation > 0.0, degradation < 0.0)
+            let assumed = (1.0 + q.policy.unmeasured_noise).ln();
+            let w = if positive {
+                sign * (cur / base).ln()
+            } else {
+                degradation
+            };
+            let (ci_worse, ci_better) = match (
+                q.current.ci,
+                q.history.iter().map(|o| o.ci).collect::<Option<Vec<_>>>(),
+            ) {
+                (Some(cur_ci), Some(base_cis)) => {
+                    let base_hi = base_cis.iter().map(|c| c.upper).fold(f64::MIN, f64::max);
+                    let base_lo = base_cis.iter().map(|c| c.lower).fold(f64::MAX, f64::min);
+                    match q.direction {
+                        Direction::LowerIsBetter => {
+                            (cur_ci.lower > base_hi, cur_ci.upper < base_lo)
+                        }
+                        Direction::HigherIsBetter => {
+                            (cur_ci.upper < base_lo, cur_ci.lower > base_hi)
+                        }
+                    }
+                }
+                _ => (true, true),
+            };
+            (ci_worse && w > assumed, ci_better && -w > assumed)
         };
 
         let crossed = |t: &Threshold| exceeds(t, degradation, delta, points, q.unit);
@@ -206,11 +223,16 @@ impl Method for HistoryMethod {
             q.unit,
         );
         let critical = q.rule.critical.relative;
+        // Only measured noise makes a metric inconclusive; the assumed kind is covered by the
+        // low-confidence note.
         let too_noisy = out.noise.is_some_and(|noise| noise > critical);
         let pct = |x: f64| format!("{:+.1}%", x * 100.0);
         let noise_text = match (out.noise, n >= MIN_SPREAD_RUNS) {
             (Some(noise), _) => format!("history's noise band is ±{:.1}%", noise * 100.0),
-            (None, false) => format!("only {n} run(s) of history; judged on confidence intervals"),
+            (None, false) => format!(
+                "only {n} run(s) of history, so noise of ±{:.0}% is assumed",
+                q.policy.unmeasured_noise * 100.0
+            ),
             (None, true) => "history cannot be judged on a log scale".into(),
         };
 
@@ -240,7 +262,7 @@ impl Method for HistoryMethod {
                     format!(
                         "{} exceeds the critical threshold {} and the noise ({noise_text})",
                         pct(change),
-                        q.rule.critical
+                        q.rule.critical.signed(q.direction)
                     ),
                 )
             }
@@ -251,7 +273,7 @@ impl Method for HistoryMethod {
                     format!(
                         "{} exceeds the warning threshold {} and the noise",
                         pct(change),
-                        q.rule.warning
+                        q.rule.warning.signed(q.direction)
                     ),
                 )
             } else if too_noisy {
@@ -282,7 +304,7 @@ impl Method for HistoryMethod {
                 format!(
                     "{}, but a {} regression could not be told from noise ({noise_text})",
                     pct(change),
-                    q.rule.critical
+                    q.rule.critical.signed(q.direction)
                 ),
             )
         } else {

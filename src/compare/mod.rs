@@ -403,27 +403,73 @@ mod tests {
         assert_eq!(c.verdict, Verdict::Pass);
     }
 
-    #[test]
-    fn ci_straddling_the_threshold_is_not_critical() {
-        let mut current = run(&[("a", 115.0)]);
-        current.metrics[0].ci = Some(Interval {
-            lower: 105.0,
-            upper: 125.0,
+    fn with_ci(name: &str, value: f64, half: f64) -> Run {
+        let mut r = run(&[(name, value)]);
+        r.metrics[0].ci = Some(Interval {
+            lower: value - half,
+            upper: value + half,
             level: 0.95,
         });
+        r
+    }
+
+    #[test]
+    fn ci_straddling_the_threshold_is_not_critical() {
         let mut b = Baseline::new(Window {
             max_runs: 9,
             max_age_days: 9,
         });
-        let mut base = run(&[("a", 100.0)]);
-        base.metrics[0].ci = Some(Interval {
-            lower: 99.0,
-            upper: 101.0,
-            level: 0.95,
-        });
-        b.append(base.meta, &base.metrics);
-        let c = compare(&current, Some(&b), &Config::default(), &HistoryMethod);
+        for v in [100.0, 101.0, 99.0, 100.5, 99.5] {
+            let r = with_ci("a", v, 0.5);
+            b.append(r.meta, &r.metrics);
+        }
+        let c = compare(
+            &with_ci("a", 115.0, 10.0),
+            Some(&b),
+            &Config::default(),
+            &HistoryMethod,
+        );
         assert_eq!(status_of(&c, "a"), Status::Warning);
+        let c = compare(
+            &with_ci("a", 115.0, 1.0),
+            Some(&b),
+            &Config::default(),
+            &HistoryMethod,
+        );
+        assert_eq!(status_of(&c, "a"), Status::Critical);
+    }
+
+    #[test]
+    fn one_run_of_history_assumes_noise_before_failing() {
+        let mut b = Baseline::new(Window {
+            max_runs: 9,
+            max_age_days: 9,
+        });
+        let r = with_ci("a", 100.0, 1.0);
+        b.append(r.meta, &r.metrics);
+        // Past the critical threshold with separate intervals, but inside the assumed ±15%.
+        let c = compare(
+            &with_ci("a", 112.0, 1.0),
+            Some(&b),
+            &Config::default(),
+            &HistoryMethod,
+        );
+        assert_eq!(status_of(&c, "a"), Status::Inconclusive);
+        let c = compare(
+            &with_ci("a", 125.0, 1.0),
+            Some(&b),
+            &Config::default(),
+            &HistoryMethod,
+        );
+        assert_eq!(status_of(&c, "a"), Status::Critical);
+        // Overlapping intervals never fail, however large the change.
+        let c = compare(
+            &with_ci("a", 125.0, 30.0),
+            Some(&b),
+            &Config::default(),
+            &HistoryMethod,
+        );
+        assert_eq!(status_of(&c, "a"), Status::Inconclusive);
     }
 
     #[test]

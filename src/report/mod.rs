@@ -227,8 +227,8 @@ pub fn json(ctx: &Context<'_>) -> String {
                     low_confidence: a.is_some_and(|a| a.low_confidence),
                     history_runs: r.history.len(),
                     thresholds: JsonThresholds {
-                        warning: r.rule.warning.to_string(),
-                        critical: r.rule.critical.to_string(),
+                        warning: r.rule.warning.signed(r.direction),
+                        critical: r.rule.critical.signed(r.direction),
                     },
                     reason: &r.reason,
                 }

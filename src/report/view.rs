@@ -132,6 +132,8 @@ pub struct CategoryView {
     pub rows: Vec<RowView>,
     pub analysis: String,
     pub trend: String,
+    /// Why each row that is not acceptable got its status.
+    pub reasons: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -566,6 +568,11 @@ fn categories(c: &Comparison) -> Vec<CategoryView> {
             title: kind.title(),
             analysis: category_analysis(kind, &rows),
             trend: category_trend(&rows),
+            reasons: rows
+                .iter()
+                .filter(|r| is_flagged(r.status))
+                .map(|r| format!("{}: {}.", metric_name(r), r.reason))
+                .collect(),
             rows: rows.into_iter().map(row_view).collect(),
         })
         .collect()
@@ -739,7 +746,7 @@ fn recommendations(ctx: &Context<'_>) -> Vec<RecommendationView> {
                     a.map_or_else(|| "—".into(), |a| format::value(a.baseline, &r.unit)),
                     r.current.map_or_else(|| "—".into(), |v| format::value(v, &r.unit)),
                     a.map_or_else(|| "—".into(), |a| format::change(a.change)),
-                    r.rule.critical,
+                    r.rule.critical.signed(r.direction),
                     a.and_then(|a| a.noise)
                         .map_or_else(String::new, |n| format!("; unchanged runs stay within {}", format::band(n)))
                 ),

@@ -1,0 +1,64 @@
+//! Helpers shared by the integration tests: the binary, fixture paths, history building.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+pub fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(rel)
+}
+
+pub fn benchgate() -> Command {
+    let mut cmd = Command::cargo_bin("benchgate").expect("binary builds");
+    // Keep the run's identity independent of the machine's CI environment.
+    for var in ["GITHUB_SHA", "GITHUB_HEAD_REF", "GITHUB_REF_NAME"] {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
+/// Builds a baseline history at `file` from criterion run directories, with each run's commit
+/// and recorded time.
+pub fn build_history(file: &Path, set: &str, runs: &[&str]) {
+    for run in runs {
+        let dir = fixture(&format!("criterion/{set}/{run}"));
+        let time = std::fs::read_to_string(fixture(&format!("criterion/{set}/{run}.time")))
+            .expect("time file");
+        benchgate()
+            .args(["baseline", "update", "--baseline"])
+            .arg(file)
+            .args(["--commit", &format!("{set}-{run}"), "--branch", "main"])
+            .args(["--timestamp", time.trim()])
+            .arg(dir)
+            .assert()
+            .success();
+    }
+}
+
+/// The `metrics` of a report.json, as (benchmark, statistic, status) triples.
+pub fn statuses(json_path: &Path) -> Vec<(String, String, String)> {
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(json_path).expect("report.json")).expect("json");
+    report["metrics"]
+        .as_array()
+        .expect("metrics")
+        .iter()
+        .map(|m| {
+            (
+                m["benchmark"].as_str().unwrap_or_default().to_string(),
+                m["statistic"].as_str().unwrap_or_default().to_string(),
+                m["status"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+pub fn status_of(all: &[(String, String, String)], bench: &str, stat: &str) -> String {
+    all.iter()
+        .find(|(b, s, _)| b == bench && s == stat)
+        .map(|(_, _, st)| st.clone())
+        .unwrap_or_else(|| panic!("no row {bench} {stat}"))
+}

@@ -1,0 +1,274 @@
+//! End-to-end verdicts of `benchgate compare` on real criterion output.
+
+mod common;
+
+use common::{benchgate, build_history, fixture, status_of, statuses};
+use predicates::str::contains;
+
+const QUIET_HISTORY: [&str; 7] = [
+    "v1-run1", "v1-run2", "v1-run3", "v1-run4", "v1-run5", "v1-run6", "v1-run7",
+];
+
+#[test]
+fn a_25_percent_slowdown_is_critical_and_a_30_percent_speedup_improved() {
+    // The shared fixture: criterion's saved baseline `main` (old code) and `new` (changed code).
+    let dir = tempfile::tempdir().expect("tempdir");
+    let baseline = dir.path().join("history.json");
+    let tree = fixture("criterion/shared/criterion_dir");
+    benchgate()
+        .args(["baseline", "create", "--baseline"])
+        .arg(&baseline)
+        .args(["--criterion-baseline", "main", "--commit", "base"])
+        .arg(&tree)
+        .assert()
+        .success();
+    let json = dir.path().join("report.json");
+    benchgate()
+        .args(["compare", "--baseline"])
+        .arg(&baseline)
+        .args(["--commit", "head", "--json"])
+        .arg(&json)
+        .arg(&tree)
+        .assert()
+        .code(1)
+        .stdout(contains("CRITICAL"));
+    let s = statuses(&json);
+    assert_eq!(status_of(&s, "hash/djb2", "median"), "critical");
+    assert_eq!(
+        status_of(&s, "rng stream / xorshift64", "median"),
+        "improved"
+    );
+    for bench in [
+        "parse/csv_ints/64",
+        "parse/csv_ints/1024",
+        "parse/csv_ints/16384",
+        "hash/fnv1a",
+    ] {
+        let st = status_of(&s, bench, "median");
+        assert!(st != "critical" && st != "warning", "{bench} is {st}");
+    }
+}
+
+#[test]
+fn quiet_history_catches_the_changed_code_and_passes_unchanged_code() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let baseline = dir.path().join("history.json");
+    build_history(&baseline, "runs", &QUIET_HISTORY);
+
+    let json = dir.path().join("aa.json");
+    benchgate()
+        .args(["compare", "--baseline"])
+        .arg(&baseline)
+        .args(["--commit", "aa", "--json"])
+        .arg(&json)
+        .arg(fixture("criterion/runs/v1-run8"))
+        .assert()
+        .success();
+    assert!(statuses(&json).iter().all(|(_, _, st)| st != "critical"));
+
+    let json = dir.path().join("ab.json");
+    benchgate()
+        .args(["compare", "--baseline"])
+        .arg(&baseline)
+        .args(["--commit", "ab", "--json"])
+        .arg(&json)
+        .arg(fixture("criterion/runs/v2-run1"))
+        .assert()
+        .code(1);
+    let s = statuses(&json);
+    assert_eq!(status_of(&s, "hash/djb2", "median"), "critical");
+    assert_eq!(
+        status_of(&s, "rng stream / xorshift64", "median"),
+        "improved"
+    );
+}
+
+#[test]
+fn noisy_unchanged_runs_never_fail() {
+    // Runs made while a compiler used both cores: the hardest A/A case.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let baseline = dir.path().join("history.json");
+    build_history(
+        &baseline,
+        "noisy-runs",
+        &["v1-run1", "v1-run2", "v1-run3", "v1-run4", "v1-run5"],
+    );
+    let json = dir.path().join("aa.json");
+    benchgate()
+        .args(["compare", "--baseline"])
+        .arg(&baseline)
+        .args(["--commit", "aa", "--json"])
+        .arg(&json)
+        .arg(fixture("criterion/noisy-runs/v1-run6"))
+        .assert()
+        .success();
+    assert!(statuses(&json).iter().all(|(_, _, st)| st != "critical"));
+}
+
+#[test]
+fn unchanged_pairs_of_real_runs_rarely_fail_on_a_one_run_history() {
+    // Every ordered pair of the 14 unchanged runs: one as the whole history, one as the PR.
+    let runs: Vec<std::path::PathBuf> = ["runs", "noisy-runs"]
+        .iter()
+        .flat_map(|set| {
+            let n = if *set == "runs" { 8 } else { 6 };
+            (1..=n).map(move |i| fixture(&format!("criterion/{set}/v1-run{i}")))
+        })
+        .collect();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mut pairs, mut failed) = (0, 0);
+    for (i, a) in runs.iter().enumerate() {
+        let baseline = dir.path().join(format!("h{i}.json"));
+        benchgate()
+            .args(["baseline", "create", "--commit", "a", "--baseline"])
+            .arg(&baseline)
+            .arg(a)
+            .assert()
+            .success();
+        for b in runs.iter().filter(|b| *b != a) {
+            pairs += 1;
+            let out = benchgate()
+                .args(["compare", "--commit", "b", "--baseline"])
+                .arg(&baseline)
+                .arg(b)
+                .output()
+                .expect("runs");
+            match out.status.code() {
+                Some(0) => {}
+                Some(1) => failed += 1,
+                other => panic!("unexpected exit {other:?}"),
+            }
+        }
+    }
+    assert_eq!(pairs, 182);
+    // Measured: 1 of 182. Allow a little room, far below a naive rule's ~20%.
+    assert!(failed <= 3, "{failed} of {pairs} unchanged pairs failed");
+}
+
+#[test]
+fn no_baseline_passes_and_says_why() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let report = dir.path().join("report.md");
+    benchgate()
+        .args(["compare", "--commit", "c", "--baseline"])
+        .arg(dir.path().join("does-not-exist.json"))
+        .arg("--report")
+        .arg(&report)
+        .arg(fixture("criterion/runs/v2-run1"))
+        .assert()
+        .success()
+        .stdout(contains("no baseline history"));
+    let text = std::fs::read_to_string(report).expect("report");
+    assert!(text.contains("No Baseline Yet"));
+    assert!(
+        text.contains("Run `benchgate baseline update`")
+            || text.contains("benchgate baseline update")
+    );
+}
+
+#[test]
+fn fail_on_controls_the_exit_code() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let baseline = dir.path().join("history.json");
+    build_history(&baseline, "runs", &QUIET_HISTORY);
+    let input = fixture("criterion/runs/v2-run1");
+    benchgate()
+        .args([
+            "compare",
+            "--fail-on",
+            "never",
+            "--commit",
+            "x",
+            "--baseline",
+        ])
+        .arg(&baseline)
+        .arg(&input)
+        .assert()
+        .success();
+    benchgate()
+        .args([
+            "compare",
+            "--fail-on",
+            "warning",
+            "--commit",
+            "x",
+            "--baseline",
+        ])
+        .arg(&baseline)
+        .arg(&input)
+        .assert()
+        .code(1);
+}
+
+#[test]
+fn a_stricter_config_changes_the_verdict() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let baseline = dir.path().join("history.json");
+    build_history(&baseline, "runs", &QUIET_HISTORY);
+    let config = dir.path().join("benchgate.toml");
+    std::fs::write(
+        &config,
+        "[[override]]\nbenchmarks = \"hash/*\"\nwarning = \"40%\"\ncritical = \"50%\"\n",
+    )
+    .expect("write");
+    benchgate()
+        .args(["compare", "--commit", "x", "--baseline"])
+        .arg(&baseline)
+        .arg("--config")
+        .arg(&config)
+        .arg(fixture("criterion/runs/v2-run1"))
+        .assert()
+        .success();
+}
+
+#[test]
+fn ingest_then_compare_the_normalized_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = dir.path().join("run.json");
+    benchgate()
+        .args(["ingest", "--commit", "feed", "--output"])
+        .arg(&run)
+        .arg(fixture("criterion/runs/v2-run1"))
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&run).expect("run.json");
+    assert!(text.contains("\"schema\": \"benchgate.run.v1\""));
+    let baseline = dir.path().join("history.json");
+    build_history(&baseline, "runs", &QUIET_HISTORY);
+    let json = dir.path().join("r.json");
+    benchgate()
+        .args(["compare", "--baseline"])
+        .arg(&baseline)
+        .arg("--json")
+        .arg(&json)
+        .arg(&run)
+        .assert()
+        .code(1);
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json).expect("json")).expect("json");
+    assert_eq!(report["commit"], "feed");
+}
+
+#[test]
+fn bencher_text_is_read() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = dir.path().join("run.json");
+    benchgate()
+        .args(["ingest", "--output"])
+        .arg(&run)
+        .arg(fixture("criterion/shared/bencher_format.txt"))
+        .arg(fixture("criterion/shared/libtest_bench_stdout.txt"))
+        .assert()
+        .success();
+    let run: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&run).expect("run")).expect("json");
+    let metrics = run["metrics"].as_array().expect("metrics");
+    // 6 criterion benches + 3 libtest benches, one of which states MB/s.
+    assert_eq!(metrics.len(), 10);
+    let djb2 = metrics
+        .iter()
+        .find(|m| m["benchmark"] == "hash/djb2")
+        .expect("djb2");
+    assert_eq!(djb2["value"], 8716.0);
+    assert_eq!(djb2["spread"], 1318.0);
+}

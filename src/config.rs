@@ -484,6 +484,21 @@ mod tests {
     }
 
     #[test]
+    fn the_documented_example_parses_and_matches_the_defaults() {
+        let c = Config::parse(
+            "examples/benchgate.toml",
+            include_str!("../examples/benchgate.toml"),
+        )
+        .expect("the example is valid");
+        let d = Config::default();
+        for kind in MetricKind::ALL {
+            assert_eq!(c.rules[&kind], d.rules[&kind], "{kind}");
+        }
+        assert_eq!(c.history, d.history);
+        assert_eq!(c.overrides.len(), 1);
+    }
+
+    #[test]
     fn errors_name_file_and_line() {
         let e = Config::parse("b.toml", "[thresholds.time]\nwarnign = \"5%\"\n").expect_err("typo");
         assert!(

@@ -123,7 +123,7 @@ pub fn parse(root: &str, files: &BTreeMap<String, Vec<u8>>, set: &str) -> Result
     if metrics.is_empty() {
         return Err(no_results(root, files, set));
     }
-    metrics.sort_by(|a, b| a.key().cmp(&b.key()));
+    metrics.sort_by_key(Metric::key);
     Ok(Parsed {
         metrics,
         ..Parsed::default()

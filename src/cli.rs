@@ -223,6 +223,13 @@ fn compare_cmd(args: CompareArgs) -> Result<u8> {
     .collect();
     write_all(&outputs)?;
     print!("{}", report::terminal(&comparison));
+    if !outputs.is_empty() {
+        let names: Vec<String> = outputs
+            .iter()
+            .map(|(p, _)| p.display().to_string())
+            .collect();
+        println!("wrote {}", names.join(", "));
+    }
     let fails = match args.fail_on {
         FailOn::Critical => comparison.verdict == Verdict::Critical,
         FailOn::Warning => comparison.verdict != Verdict::Pass,

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::error::{Error, Result};
-use crate::model::{Metric, MetricKind, Unit};
+use crate::model::{MetricKind, Unit};
 
 /// A limit on how much worse a metric may get: a relative change, optionally combined with an
 /// absolute floor in the metric's unit and, for rates, a floor in percentage points. Every part
@@ -247,10 +247,10 @@ impl Default for Config {
 
 impl Config {
     /// The rule that applies to a metric: its kind's, then each matching override in file order.
-    pub fn rule_for(&self, metric: &Metric) -> Rule {
-        let mut rule = self.rules[&metric.kind];
+    pub fn rule_for(&self, kind: MetricKind, benchmark: &str) -> Rule {
+        let mut rule = self.rules[&kind];
         for o in &self.overrides {
-            if o.kind.is_some_and(|k| k != metric.kind) || !o.matcher.is_match(&metric.benchmark) {
+            if o.kind.is_some_and(|k| k != kind) || !o.matcher.is_match(benchmark) {
                 continue;
             }
             if let Some(w) = o.warning {
@@ -440,6 +440,7 @@ struct RawHistory {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Metric;
 
     #[test]
     fn parses_relative_absolute_and_points() {
@@ -477,10 +478,22 @@ mod tests {
         .expect("parses");
         let parse = Metric::time("parse/csv_ints/64", "median", 1.0);
         let hash = Metric::time("hash/djb2", "median", 1.0);
-        assert_eq!(c.rule_for(&parse).critical.relative, 0.30);
-        assert_eq!(c.rule_for(&parse).warning.relative, 0.08);
-        assert_eq!(c.rule_for(&hash).critical.relative, 0.20);
-        assert_eq!(c.rule_for(&hash).warning.relative, 0.05);
+        assert_eq!(
+            c.rule_for(parse.kind, &parse.benchmark).critical.relative,
+            0.30
+        );
+        assert_eq!(
+            c.rule_for(parse.kind, &parse.benchmark).warning.relative,
+            0.08
+        );
+        assert_eq!(
+            c.rule_for(hash.kind, &hash.benchmark).critical.relative,
+            0.20
+        );
+        assert_eq!(
+            c.rule_for(hash.kind, &hash.benchmark).warning.relative,
+            0.05
+        );
     }
 
     #[test]

@@ -29,6 +29,11 @@ fn settings(tmp: &Path) -> insta::Settings {
     );
     s.add_filter(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC", "[time]");
     s.add_filter(r"(id |\x22id\x22: \x22)[0-9a-f]{12}", "$1[id]");
+    // Commit SHAs, wherever a report shows the current run's commit.
+    s.add_filter(r"(\x22commit\x22: \x22)[^\x22]+", "$1[sha]");
+    s.add_filter(r"\| Commit \| [^|]+ \|", "| Commit | [sha] |");
+    s.add_filter(r"\*\*Commit:\*\* [0-9a-f]+", "**Commit:** [sha]");
+    s.add_filter(r"commit [0-9a-f]{7,40}", "commit [sha]");
     s.add_filter(r"\| Testbed \| [^\n]* \|", "| Testbed | [testbed] |");
     s.add_filter(
         r"Its newest run is \d+ day\(s\) old:[^\n]*",

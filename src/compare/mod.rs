@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::baseline::{Baseline, BaselineRun, Summary};
 use crate::config::{Config, Rule};
-use crate::model::{Direction, Interval, Metric, MetricKind, Run, Unit};
+use crate::model::{Direction, Interval, MetricKind, Run, Unit};
 
 pub mod method;
 pub mod stats;
@@ -134,7 +134,13 @@ pub fn compare(
             continue;
         }
         let history = history_of(runs, &key);
-        rows.push(judge(metric, &key, &history, config, method));
+        rows.push(judge(
+            &Summary::from(metric),
+            &key,
+            &history,
+            config,
+            method,
+        ));
     }
     // Metrics the newest baseline run had and this run lacks.
     if let Some(last) = runs.last() {
@@ -144,26 +150,15 @@ pub fn compare(
                 continue;
             }
             seen.insert(key.clone());
-            let history: Vec<&Summary> = history_of(runs, &key);
-            let values: Vec<f64> = history.iter().map(|s| s.value).collect();
-            let probe = summary_metric(s);
+            let history = history_of(runs, &key);
             rows.push(Row {
-                key,
-                suite: s.suite.clone(),
-                benchmark: s.benchmark.clone(),
-                statistic: s.statistic.clone(),
-                kind: s.kind,
-                unit: s.unit.clone(),
-                direction: s.direction,
-                rule: config.rule_for(&probe),
                 current: None,
                 current_ci: None,
-                history: values,
                 status: Status::Missing,
-                assessment: None,
                 reason:
                     "in the baseline's newest run but not in this run: removed, renamed or failed?"
                         .into(),
+                ..row(s, key, &history, config)
             });
         }
     }
@@ -193,31 +188,35 @@ fn history_of<'a>(runs: &'a [BaselineRun], key: &str) -> Vec<&'a Summary> {
         .collect()
 }
 
-fn judge(
-    metric: &Metric,
-    key: &str,
-    history: &[&Summary],
-    config: &Config,
-    method: &dyn Method,
-) -> Row {
-    let rule = config.rule_for(metric);
-    let values: Vec<f64> = history.iter().map(|s| s.value).collect();
-    let mut row = Row {
-        key: key.to_string(),
+/// A row for `metric` with its history and rule, before any judgement.
+fn row(metric: &Summary, key: String, history: &[&Summary], config: &Config) -> Row {
+    Row {
+        key,
         suite: metric.suite.clone(),
         benchmark: metric.benchmark.clone(),
         statistic: metric.statistic.clone(),
         kind: metric.kind,
         unit: metric.unit.clone(),
         direction: metric.direction,
-        rule,
+        rule: config.rule_for(metric.kind, &metric.benchmark),
         current: Some(metric.value),
         current_ci: metric.ci,
-        history: values,
+        history: history.iter().map(|s| s.value).collect(),
         status: Status::New,
         assessment: None,
         reason: "no history for this metric yet".into(),
-    };
+    }
+}
+
+fn judge(
+    metric: &Summary,
+    key: &str,
+    history: &[&Summary],
+    config: &Config,
+    method: &dyn Method,
+) -> Row {
+    let mut row = row(metric, key.to_string(), history, config);
+    let rule = row.rule;
     if history.is_empty() {
         return row;
     }
@@ -245,23 +244,6 @@ fn judge(
     row
 }
 
-/// A metric stand-in for a summary, to look up its rule.
-fn summary_metric(s: &Summary) -> Metric {
-    Metric {
-        suite: s.suite.clone(),
-        benchmark: s.benchmark.clone(),
-        statistic: s.statistic.clone(),
-        kind: s.kind,
-        unit: s.unit.clone(),
-        direction: s.direction,
-        value: s.value,
-        samples: None,
-        ci: s.ci,
-        spread: s.spread,
-        counts: s.counts,
-    }
-}
-
 /// Replays the history: each run judged against the runs before it (at least three, so that
 /// noise is measured), keeping the warnings and criticals. Newest first.
 fn past_events(runs: &[BaselineRun], config: &Config, method: &dyn Method) -> Vec<Event> {
@@ -274,7 +256,7 @@ fn past_events(runs: &[BaselineRun], config: &Config, method: &dyn Method) -> Ve
             if history.len() < 3 {
                 continue;
             }
-            let row = judge(&summary_metric(s), &key, &history, config, method);
+            let row = judge(s, &key, &history, config, method);
             if matches!(row.status, Status::Critical | Status::Warning) {
                 events.push(Event {
                     timestamp: runs[i].meta.timestamp,
@@ -295,7 +277,7 @@ fn past_events(runs: &[BaselineRun], config: &Config, method: &dyn Method) -> Ve
 mod tests {
     use super::*;
     use crate::baseline::Window;
-    use crate::model::RunMeta;
+    use crate::model::{Metric, RunMeta};
     use proptest::prelude::*;
 
     fn run(values: &[(&str, f64)]) -> Run {

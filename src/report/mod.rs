@@ -277,6 +277,12 @@ pub fn terminal(c: &Comparison) -> String {
         .min(60);
     let mut rows: Vec<_> = c.rows.iter().collect();
     rows.sort_by_key(|r| r.status);
+    if !rows.is_empty() {
+        out.push_str(&format!(
+            "  {:<12} {:<width$}  {:>12}  {:>12}  {:>9}\n",
+            "status", "metric", "baseline", "current", "change"
+        ));
+    }
     for r in rows {
         let a = r.assessment.as_ref();
         let name: String = strip_controls(&r.key).chars().take(60).collect();

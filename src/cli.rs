@@ -51,6 +51,8 @@ enum Command {
     Baseline(BaselineCommand),
     /// Read results and write them as one normalized run (benchgate.run.v1 JSON).
     Ingest(IngestArgs),
+    /// Merge the runs of sharded jobs into one; two shards with the same metric are an error.
+    Merge(IngestArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -63,11 +65,14 @@ enum BaselineCommand {
 
 #[derive(Debug, Args)]
 struct InputArgs {
-    /// Result files or directories (a `target/criterion` tree, bencher text, a benchgate run).
+    /// Result files or directories; `NAME=PATH` puts an input's metrics in suite NAME.
     #[arg(value_name = "INPUT", required = true)]
-    inputs: Vec<PathBuf>,
+    inputs: Vec<String>,
+    /// Suite name for inputs given without `NAME=` (keeps two load tests' metrics apart).
+    #[arg(long, value_name = "NAME")]
+    name: Option<String>,
     /// Read inputs in this format instead of detecting it.
-    #[arg(long, value_name = "NAME", value_parser = ["criterion", "bencher", "benchgate-run"])]
+    #[arg(long, value_name = "NAME", value_parser = clap::builder::PossibleValuesParser::new(Format::names()))]
     format: Option<String>,
     /// Which criterion result set to read: `new` (the latest run) or a saved baseline's name.
     #[arg(long, value_name = "NAME", default_value = "new")]
@@ -178,7 +183,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Compare(args) => compare_cmd(args),
         Command::Baseline(BaselineCommand::Create(args)) => baseline_cmd(args, true),
         Command::Baseline(BaselineCommand::Update(args)) => baseline_cmd(args, false),
-        Command::Ingest(args) => ingest_cmd(args),
+        Command::Ingest(args) | Command::Merge(args) => ingest_cmd(args),
     }
 }
 
@@ -308,13 +313,20 @@ fn load_run(args: &InputArgs, meta_args: &MetaArgs) -> Result<Run> {
     let mut meta = run_meta(meta_args)?;
     let mut metrics = Vec::new();
     let mut keys: BTreeMap<String, String> = BTreeMap::new();
-    for path in &args.inputs {
-        let input = read_input(path)?;
-        let (format, parsed) = ingest::read(&input, &options)?;
+    for arg in &args.inputs {
+        let (suite, path) = split_input(arg, args.name.as_deref())?;
+        let input = read_input(&path)?;
+        let (format, mut parsed) = ingest::read(&input, &options)?;
+        if let Some(suite) = &suite {
+            for m in &mut parsed.metrics {
+                m.suite = suite.clone();
+            }
+        }
         for m in &parsed.metrics {
             if let Some(first) = keys.insert(m.key(), input.name().to_string()) {
                 bail!(
-                    "{}: metric {:?} is also in {first}; pass each result once",
+                    "{}: metric {:?} is also in {first}; pass each result once, or give the inputs \
+                     different suite names (`--name NAME` or `NAME=PATH`)",
                     input.name(),
                     m.key()
                 );
@@ -322,6 +334,7 @@ fn load_run(args: &InputArgs, meta_args: &MetaArgs) -> Result<Run> {
         }
         metrics.extend(parsed.metrics);
         meta.tools.extend(parsed.tools);
+        meta.notes.extend(parsed.notes);
         if let Some(inner) = parsed.meta {
             // A normalized run keeps its own identity unless the command line overrides it.
             meta.commit = meta_args.commit.clone().or(inner.commit).or(meta.commit);
@@ -337,6 +350,19 @@ fn load_run(args: &InputArgs, meta_args: &MetaArgs) -> Result<Run> {
         });
     }
     Ok(Run::new(meta, metrics))
+}
+
+/// `NAME=PATH` gives an input its own suite; a path that exists as given is never split.
+fn split_input(arg: &str, default: Option<&str>) -> Result<(Option<String>, PathBuf)> {
+    if !Path::new(arg).exists() {
+        if let Some((name, path)) = arg.split_once('=') {
+            if name.is_empty() || name.contains(['/', '\\']) {
+                bail!("{arg}: a suite name before `=` must be non-empty and have no slashes");
+            }
+            return Ok((Some(name.to_string()), PathBuf::from(path)));
+        }
+    }
+    Ok((default.map(str::to_string), PathBuf::from(arg)))
 }
 
 fn read_input(path: &Path) -> Result<Input> {
@@ -432,6 +458,7 @@ fn run_meta(args: &MetaArgs) -> Result<RunMeta> {
         testbed: testbed(),
         tools: BTreeMap::new(),
         sources: Vec::new(),
+        notes: Vec::new(),
     })
 }
 

@@ -43,6 +43,10 @@ pub struct RunMeta {
     pub tools: BTreeMap<String, String>,
     /// The inputs the metrics were read from, with their detected formats.
     pub sources: Vec<SourceInfo>,
+    /// What the inputs said that a reader of the report should know (crossed tool thresholds,
+    /// client errors).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// The machine a run was made on: a difference here explains many "regressions".

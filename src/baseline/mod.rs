@@ -154,6 +154,7 @@ impl Baseline {
     pub fn append(&mut self, meta: RunMeta, metrics: &[Metric]) {
         let mut meta = meta;
         meta.sources.clear();
+        meta.notes.clear();
         // A re-run of the same commit replaces its earlier run instead of counting twice.
         if meta.commit.is_some() {
             self.runs.retain(|r| r.meta.commit != meta.commit);

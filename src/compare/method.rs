@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::config::{HistoryPolicy, Rule, Threshold};
-use crate::model::{Direction, Interval, Unit};
+use crate::model::{Counts, Direction, Interval, Unit};
 
 use super::stats;
 
@@ -64,6 +64,8 @@ impl Status {
 pub struct Observation {
     pub value: f64,
     pub ci: Option<Interval>,
+    /// Events out of a total, for rates: they carry their own sampling noise.
+    pub counts: Option<Counts>,
 }
 
 /// The question a method answers for one metric.
@@ -155,10 +157,6 @@ impl Method for HistoryMethod {
             stats::median(&values).unwrap_or(f64::NAN)
         };
         let change = relative_change(cur, base);
-        // Degradation: positive when worse, in the units the thresholds are written in.
-        let degradation = sign * change;
-        let delta = sign * (cur - base);
-        let points = percentage_points(q.unit).map(|scale| delta * scale);
 
         let mut out = Assessment {
             status: Status::Acceptable,
@@ -172,48 +170,84 @@ impl Method for HistoryMethod {
         };
 
         // Significance, each way.
-        let (worse, better) = if positive && n >= MIN_SPREAD_RUNS {
-            let centre = base.ln();
-            let floor = (1.0 + q.policy.noise_floor).ln();
-            let s = stats::scaled_mad(&logs, centre).unwrap_or(0.0).max(floor);
-            let band = stats::prediction_half_width(s, n, ALPHA);
-            let w = sign * (cur.ln() - centre);
-            let scale = s * (1.0 + 1.0 / n as f64).sqrt();
-            out.noise = Some(band.exp() - 1.0);
-            out.spread = Some(s.exp() - 1.0);
-            out.p_value = Some(stats::t_upper_tail(w / scale, n as f64 - 1.0));
-            (w > band, -w > band)
-        } else {
-            // Too little history to measure noise: assume `unmeasured_noise`, and where both
-            // sides carry confidence intervals, also require them to separate.
-            out.low_confidence = true;
-            let assumed = (1.0 + q.policy.unmeasured_noise).ln();
-            let w = if positive {
-                sign * (cur / base).ln()
+        let counts: Option<Vec<Counts>> = q.history.iter().map(|o| o.counts).collect();
+        let (worse, better) =
+            if let (Some(cur), Some(hist)) = (q.current.counts.filter(|c| c.total > 0), counts) {
+                // A rate with its counts: test the current events against the pooled history rate.
+                let (events, total) = hist
+                    .iter()
+                    .fold((0u64, 0u64), |(e, t), c| (e + c.events, t + c.total));
+                let rate = if total > 0 {
+                    events as f64 / total as f64
+                } else {
+                    0.0
+                };
+                out.baseline = rate;
+                out.change = relative_change(cur_rate(cur), rate);
+                let pairs: Vec<(u64, u64)> = hist.iter().map(|c| (c.events, c.total)).collect();
+                let phi = stats::overdispersion(&pairs, rate);
+                let (p_worse, p_better) = rate_test(cur, rate, phi);
+                let band = stats::normal_quantile(1.0 - ALPHA)
+                    * (phi * rate.max(1.0 / total.max(1) as f64) * (1.0 - rate) / cur.total as f64)
+                        .sqrt();
+                out.noise = (rate > 0.0).then(|| band / rate);
+                out.p_value = Some(match q.direction {
+                    Direction::LowerIsBetter => p_worse,
+                    Direction::HigherIsBetter => p_better,
+                });
+                out.low_confidence = false;
+                match q.direction {
+                    Direction::LowerIsBetter => (p_worse < ALPHA, p_better < ALPHA),
+                    Direction::HigherIsBetter => (p_better < ALPHA, p_worse < ALPHA),
+                }
+            } else if positive && n >= MIN_SPREAD_RUNS {
+                let centre = base.ln();
+                let floor = (1.0 + q.policy.noise_floor).ln();
+                let s = stats::scaled_mad(&logs, centre).unwrap_or(0.0).max(floor);
+                let band = stats::prediction_half_width(s, n, ALPHA);
+                let w = sign * (cur.ln() - centre);
+                let scale = s * (1.0 + 1.0 / n as f64).sqrt();
+                out.noise = Some(band.exp() - 1.0);
+                out.spread = Some(s.exp() - 1.0);
+                out.p_value = Some(stats::t_upper_tail(w / scale, n as f64 - 1.0));
+                (w > band, -w > band)
             } else {
-                degradation
-            };
-            let (ci_worse, ci_better) = match (
-                q.current.ci,
-                q.history.iter().map(|o| o.ci).collect::<Option<Vec<_>>>(),
-            ) {
-                (Some(cur_ci), Some(base_cis)) => {
-                    let base_hi = base_cis.iter().map(|c| c.upper).fold(f64::MIN, f64::max);
-                    let base_lo = base_cis.iter().map(|c| c.lower).fold(f64::MAX, f64::min);
-                    match q.direction {
-                        Direction::LowerIsBetter => {
-                            (cur_ci.lower > base_hi, cur_ci.upper < base_lo)
-                        }
-                        Direction::HigherIsBetter => {
-                            (cur_ci.upper < base_lo, cur_ci.lower > base_hi)
+                // Too little history to measure noise: assume `unmeasured_noise`, and where both
+                // sides carry confidence intervals, also require them to separate.
+                out.low_confidence = true;
+                let assumed = (1.0 + q.policy.unmeasured_noise).ln();
+                let w = if positive {
+                    sign * (cur / base).ln()
+                } else {
+                    sign * change
+                };
+                let (ci_worse, ci_better) = match (
+                    q.current.ci,
+                    q.history.iter().map(|o| o.ci).collect::<Option<Vec<_>>>(),
+                ) {
+                    (Some(cur_ci), Some(base_cis)) => {
+                        let base_hi = base_cis.iter().map(|c| c.upper).fold(f64::MIN, f64::max);
+                        let base_lo = base_cis.iter().map(|c| c.lower).fold(f64::MAX, f64::min);
+                        match q.direction {
+                            Direction::LowerIsBetter => {
+                                (cur_ci.lower > base_hi, cur_ci.upper < base_lo)
+                            }
+                            Direction::HigherIsBetter => {
+                                (cur_ci.upper < base_lo, cur_ci.lower > base_hi)
+                            }
                         }
                     }
-                }
-                _ => (true, true),
+                    _ => (true, true),
+                };
+                (ci_worse && w > assumed, ci_better && -w > assumed)
             };
-            (ci_worse && w > assumed, ci_better && -w > assumed)
-        };
 
+        // Degradation: positive when worse, in the units the thresholds are written in (the
+        // counts test may have moved the baseline to the pooled rate).
+        let (base, change) = (out.baseline, out.change);
+        let degradation = sign * change;
+        let delta = sign * (cur - base);
+        let points = percentage_points(q.unit).map(|scale| delta * scale);
         let crossed = |t: &Threshold| exceeds(t, degradation, delta, points, q.unit);
         let improved = exceeds(
             &q.rule.warning,
@@ -225,9 +259,25 @@ impl Method for HistoryMethod {
         let critical = q.rule.critical.relative;
         // Only measured noise makes a metric inconclusive; the assumed kind is covered by the
         // low-confidence note.
+        // The smallest change the critical threshold can flag, as a fraction of the baseline:
+        // an absolute or percentage-point floor can make it larger than the relative part.
+        let mut critical = critical;
+        if base > 0.0 {
+            if let Some(floor) = q.rule.critical.absolute_for(q.unit) {
+                critical = critical.max(floor / base);
+            }
+            if let (Some(pp), Some(scale)) = (q.rule.critical.points, percentage_points(q.unit)) {
+                critical = critical.max(pp / scale / base);
+            }
+        }
         let too_noisy = out.noise.is_some_and(|noise| noise > critical);
         let pct = |x: f64| format!("{:+.1}%", x * 100.0);
         let noise_text = match (out.noise, n >= MIN_SPREAD_RUNS) {
+            (Some(noise), _) if q.current.counts.is_some() => format!(
+                "for these request counts, chance alone moves the rate by up to ±{:.1}% (p = {:.3})",
+                noise * 100.0,
+                out.p_value.unwrap_or(1.0)
+            ),
             (Some(noise), _) => format!("history's noise band is ±{:.1}%", noise * 100.0),
             (None, false) => format!(
                 "only {n} run(s) of history, so noise of ±{:.0}% is assumed",
@@ -308,12 +358,50 @@ impl Method for HistoryMethod {
                 ),
             )
         } else {
-            (
-                Status::Acceptable,
-                format!("{} is within the thresholds", pct(change)),
-            )
+            let mut why = if degradation > 0.0 && degradation >= q.rule.warning.relative {
+                // The relative part is crossed; a floor is not.
+                let mut floors = Vec::new();
+                if let (Some(floor), Some(pp)) = (q.rule.warning.points, points) {
+                    floors.push(format!("{pp:+.3} pp is under the {floor} pp floor"));
+                }
+                if let Some(floor) = q.rule.warning.absolute_for(q.unit) {
+                    floors.push(format!("{delta:+.4} is under the absolute floor {floor}"));
+                }
+                format!(
+                    "{} is past the relative threshold, but {}",
+                    pct(change),
+                    floors.join(" and ")
+                )
+            } else {
+                format!("{} is within the thresholds", pct(change))
+            };
+            if q.current.counts.is_some() && out.noise.is_some() {
+                why.push_str(&format!("; {noise_text}"));
+            }
+            (Status::Acceptable, why)
         };
         out
+    }
+}
+
+fn cur_rate(c: Counts) -> f64 {
+    c.events as f64 / c.total as f64
+}
+
+/// One-sided p-values of the current events being more, and fewer, than the pooled history rate
+/// predicts: exact binomial when few events are expected, else a normal approximation widened by
+/// the overdispersion `phi`.
+fn rate_test(cur: Counts, rate: f64, phi: f64) -> (f64, f64) {
+    let n = cur.total as f64;
+    let expected = n * rate;
+    if expected < 10.0 || n * (1.0 - rate) < 10.0 {
+        (
+            stats::binomial_upper_tail(cur.events, cur.total, rate),
+            stats::binomial_lower_tail(cur.events, cur.total, rate),
+        )
+    } else {
+        let z = (cur.events as f64 - expected) / (phi * expected * (1.0 - rate)).sqrt();
+        (stats::normal_upper_tail(z), stats::normal_upper_tail(-z))
     }
 }
 

@@ -115,6 +115,7 @@ pub fn compare(
             config.history.min_runs
         ));
     }
+    notes.extend(current.meta.notes.iter().cloned());
     if let Some(last) = runs.last() {
         let diffs = last.meta.testbed.differences(&current.meta.testbed);
         if !diffs.is_empty() {
@@ -225,12 +226,14 @@ fn judge(
         .map(|s| Observation {
             value: s.value,
             ci: s.ci,
+            counts: s.counts,
         })
         .collect();
     let assessment = method.assess(&Question {
         current: Observation {
             value: metric.value,
             ci: metric.ci,
+            counts: metric.counts,
         },
         history: &observations,
         direction: metric.direction,
@@ -277,7 +280,7 @@ fn past_events(runs: &[BaselineRun], config: &Config, method: &dyn Method) -> Ve
 mod tests {
     use super::*;
     use crate::baseline::Window;
-    use crate::model::{Metric, RunMeta};
+    use crate::model::{Metric, MetricKind, RunMeta, Unit};
     use proptest::prelude::*;
 
     fn run(values: &[(&str, f64)]) -> Run {
@@ -482,6 +485,77 @@ mod tests {
         );
         assert_eq!(c.events.len(), 1);
         assert_eq!(c.events[0].status, Status::Critical);
+    }
+
+    fn rate_run(events: u64, total: u64) -> Run {
+        let mut m = Metric::time("http", "error_rate", events as f64 / total as f64);
+        m.kind = MetricKind::ErrorRate;
+        m.unit = Unit::Ratio;
+        m.counts = Some(crate::model::Counts { events, total });
+        Run::new(RunMeta::default(), vec![m])
+    }
+
+    #[test]
+    fn the_reference_reports_error_rate_is_acceptable_for_its_counts() {
+        // 0.04% of 240,000 requests in the baseline, 0.05% of 24,000 now: +25%, but 12 errors
+        // where 9.6 were expected is well within chance.
+        let mut b = Baseline::new(Window {
+            max_runs: 9,
+            max_age_days: 9,
+        });
+        let r = rate_run(96, 240_000);
+        b.append(r.meta, &r.metrics);
+        let c = compare(
+            &rate_run(12, 24_000),
+            Some(&b),
+            &Config::default(),
+            &HistoryMethod,
+        );
+        assert_eq!(
+            status_of(&c, "http"),
+            Status::Acceptable,
+            "{}",
+            c.rows[0].reason
+        );
+        let reason = &c.rows[0].reason;
+        assert!(
+            reason.contains("chance") && reason.contains("pp floor"),
+            "{reason}"
+        );
+    }
+
+    #[test]
+    fn a_jump_from_half_a_percent_to_3_4_percent_of_500_is_critical() {
+        let mut b = Baseline::new(Window {
+            max_runs: 9,
+            max_age_days: 9,
+        });
+        for e in [2, 3, 2, 3, 3] {
+            let r = rate_run(e, 500);
+            b.append(r.meta, &r.metrics);
+        }
+        let c = compare(
+            &rate_run(17, 500),
+            Some(&b),
+            &Config::default(),
+            &HistoryMethod,
+        );
+        assert_eq!(
+            status_of(&c, "http"),
+            Status::Critical,
+            "{}",
+            c.rows[0].reason
+        );
+        let c = compare(
+            &rate_run(3, 500),
+            Some(&b),
+            &Config::default(),
+            &HistoryMethod,
+        );
+        assert!(!matches!(
+            status_of(&c, "http"),
+            Status::Critical | Status::Warning
+        ));
     }
 
     proptest! {

@@ -7,10 +7,7 @@ use crate::model::{Direction, Metric, MetricKind, Unit};
 use super::Parsed;
 
 /// True when some line is a bencher result line.
-pub fn looks_like(bytes: &[u8]) -> bool {
-    let Ok(text) = std::str::from_utf8(bytes) else {
-        return false;
-    };
+pub fn looks_like_text(text: &str) -> bool {
     text.lines().any(|l| split_line(l).is_some())
 }
 

@@ -91,10 +91,10 @@ pub fn parse(root: &str, files: &BTreeMap<String, Vec<u8>>, set: &str) -> Result
         };
         let est: CEstimates = json(&shown("estimates.json"), estimates_bytes)?;
         let samples = match files.get(&format!("{dir}sample.json")) {
-            Some(bytes) => Some(per_iteration(
-                &shown("sample.json"),
-                json(&shown("sample.json"), bytes)?,
-            )?),
+            Some(bytes) => {
+                let s: CSample = json(&shown("sample.json"), bytes)?;
+                Some(per_iteration(&shown("sample.json"), &s.iters, &s.times)?)
+            }
             None => None,
         };
         let est_name = shown("estimates.json");
@@ -113,12 +113,15 @@ pub fn parse(root: &str, files: &BTreeMap<String, Vec<u8>>, set: &str) -> Result
             .map(|s| s.point_estimate)
             .filter(|s| s.is_finite() && *s >= 0.0);
         time.samples = samples;
-        if let Some(tp) = &bench.throughput {
-            if median > 0.0 {
-                metrics.push(throughput(&time, tp));
+        let per_iteration = bench.throughput.as_ref().map(|tp| match *tp {
+            CThroughput::Bytes(n) | CThroughput::BytesDecimal(n) => {
+                (n as f64, Unit::BytesPerSecond)
             }
-        }
-        metrics.push(time);
+            CThroughput::Elements(n) | CThroughput::ElementsAndBytes { elements: n } => {
+                (n as f64, Unit::ElementsPerSecond)
+            }
+        });
+        metrics.extend(with_throughput(time, per_iteration));
     }
     if metrics.is_empty() {
         return Err(no_results(root, files, set));
@@ -131,22 +134,17 @@ pub fn parse(root: &str, files: &BTreeMap<String, Vec<u8>>, set: &str) -> Result
 }
 
 /// criterion records total times for batches of iterations; a sample is time / iterations.
-fn per_iteration(name: &str, sample: CSample) -> Result<Vec<f64>> {
-    if sample.iters.len() != sample.times.len() {
+pub(crate) fn per_iteration(name: &str, iters: &[f64], times: &[f64]) -> Result<Vec<f64>> {
+    if iters.len() != times.len() {
         return Err(Error::input(
             name,
-            format!(
-                "{} iteration counts but {} times",
-                sample.iters.len(),
-                sample.times.len()
-            ),
+            format!("{} iteration counts but {} times", iters.len(), times.len()),
         )
         .with_hint("re-run `cargo bench`; the file looks truncated"));
     }
-    sample
-        .iters
+    iters
         .iter()
-        .zip(&sample.times)
+        .zip(times)
         .map(|(&iters, &time)| {
             if !(iters.is_finite() && iters > 0.0) {
                 return Err(Error::input(
@@ -159,16 +157,14 @@ fn per_iteration(name: &str, sample: CSample) -> Result<Vec<f64>> {
         .collect()
 }
 
-/// The benchmark's declared work per iteration over its time: higher is better.
-fn throughput(time: &Metric, tp: &CThroughput) -> Metric {
-    let (amount, unit) = match *tp {
-        CThroughput::Bytes(n) | CThroughput::BytesDecimal(n) => (n as f64, Unit::BytesPerSecond),
-        CThroughput::Elements(n) | CThroughput::ElementsAndBytes { elements: n, .. } => {
-            (n as f64, Unit::ElementsPerSecond)
-        }
+/// A time metric and, when the benchmark declares work per iteration, its throughput: that
+/// work over the time, higher is better. Shared with cargo-criterion's messages.
+pub(crate) fn with_throughput(time: Metric, per_iteration: Option<(f64, Unit)>) -> Vec<Metric> {
+    let Some((amount, unit)) = per_iteration.filter(|_| time.value > 0.0) else {
+        return vec![time];
     };
     let rate = |ns: f64| amount / (ns * 1e-9);
-    Metric {
+    let tp = Metric {
         suite: time.suite.clone(),
         benchmark: time.benchmark.clone(),
         statistic: "throughput".to_string(),
@@ -187,7 +183,8 @@ fn throughput(time: &Metric, tp: &CThroughput) -> Metric {
         }),
         spread: None,
         counts: None,
-    }
+    };
+    vec![time, tp]
 }
 
 fn no_results(root: &str, files: &BTreeMap<String, Vec<u8>>, set: &str) -> Error {

@@ -5,11 +5,12 @@ use crate::model::{RUN_SCHEMA, Run};
 
 use super::{Parsed, check_value};
 
-/// True when the bytes are a JSON object tagged with a benchgate run schema.
-pub fn looks_like(bytes: &[u8]) -> bool {
-    let head = &bytes[..bytes.len().min(512)];
-    let text = String::from_utf8_lossy(head);
-    text.trim_start().starts_with('{') && text.contains("\"benchgate.run.")
+/// True for a JSON object tagged with a benchgate run schema (any version, so that an old or
+/// new one gets a clear message rather than "unrecognized").
+pub fn looks_like_value(v: &serde_json::Value) -> bool {
+    v.get("schema")
+        .and_then(|s| s.as_str())
+        .is_some_and(|s| s.starts_with("benchgate.run."))
 }
 
 /// Reads a run file written by `benchgate ingest`.
@@ -30,6 +31,7 @@ pub fn parse(name: &str, bytes: &[u8]) -> Result<Parsed> {
     }
     Ok(Parsed {
         tools: run.meta.tools.clone(),
+        notes: run.meta.notes.clone(),
         meta: Some(run.meta),
         metrics: run.metrics,
     })

@@ -272,3 +272,61 @@ fn bencher_text_is_read() {
     assert_eq!(djb2["value"], 8716.0);
     assert_eq!(djb2["spread"], 1318.0);
 }
+
+#[test]
+fn k6_against_a_slower_more_error_prone_server_is_critical() {
+    // Five k6 runs against the normal loopback server are the history; a sixth is an unchanged
+    // PR; the last ran against the same server with 15 ms more delay and 15% errors on /flaky.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let baseline = dir.path().join("history.json");
+    for i in 1..=5 {
+        benchgate()
+            .args([
+                "baseline",
+                "update",
+                "--name",
+                "checkout",
+                "--commit",
+                &format!("k{i}"),
+                "--baseline",
+            ])
+            .arg(&baseline)
+            .arg(fixture(&format!("load/extra/k6_normal_{i}.json")))
+            .assert()
+            .success();
+    }
+    let json = dir.path().join("aa.json");
+    benchgate()
+        .args(["compare", "--name", "checkout", "--commit", "aa", "--json"])
+        .arg(&json)
+        .arg("--baseline")
+        .arg(&baseline)
+        .arg(fixture("load/extra/k6_normal_6.json"))
+        .assert()
+        .success();
+    assert!(statuses(&json).iter().all(|(_, _, st)| st != "critical"));
+
+    let json = dir.path().join("bad.json");
+    let report = dir.path().join("report.md");
+    benchgate()
+        .args(["compare", "--name", "checkout", "--commit", "bad", "--json"])
+        .arg(&json)
+        .arg("--report")
+        .arg(&report)
+        .arg("--baseline")
+        .arg(&baseline)
+        .arg(fixture("load/extra/k6_degraded.json"))
+        .assert()
+        .code(1);
+    let s = statuses(&json);
+    assert_eq!(status_of(&s, "http_req_duration", "p95"), "critical");
+    assert_eq!(status_of(&s, "http_req_duration", "avg"), "critical");
+    assert_eq!(status_of(&s, "http_req_failed", "error_rate"), "critical");
+    let text = std::fs::read_to_string(report).expect("report");
+    assert!(text.contains("### 1. Latency Analysis") && text.contains("Error Rate Analysis"));
+    // The tool's own verdict is carried into the report (escaped for markdown).
+    assert!(
+        text.contains("k6 threshold \\`rate&lt;0.05\\` on \\`http\\_req\\_failed\\` was crossed"),
+        "{text}"
+    );
+}

@@ -76,25 +76,3 @@ fn bencher_many() {
     ]);
     insta::assert_json_snapshot!("bencher_many", run);
 }
-
-#[test]
-fn every_fixture_is_detected_by_content() {
-    for (path, format) in [
-        ("criterion/one", "criterion"),
-        ("criterion/shared/criterion_dir", "criterion"),
-        ("criterion/runs/v2-run1", "criterion"),
-        ("criterion/shared/bencher_format.txt", "bencher"),
-        ("criterion/shared/libtest_bench_stdout.txt", "bencher"),
-    ] {
-        let out = benchgate()
-            .args(["ingest", "--output", "-"])
-            .arg(fixture(path))
-            .assert()
-            .success()
-            .get_output()
-            .stdout
-            .clone();
-        let run: serde_json::Value = serde_json::from_slice(&out).expect("json");
-        assert_eq!(run["meta"]["sources"][0]["format"], format, "{path}");
-    }
-}

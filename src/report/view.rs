@@ -602,9 +602,11 @@ fn category_analysis(kind: MetricKind, rows: &[&Row]) -> String {
         })
         .map(|(r, ch)| (*r, *ch))
         .expect("judged is not empty");
-    let verb = match direction {
-        Direction::LowerIsBetter => "slower",
-        Direction::HigherIsBetter => "lower",
+    let verb = match (kind, direction) {
+        (MetricKind::Time | MetricKind::Latency, _) => "slower",
+        (_, Direction::HigherIsBetter) => "lower",
+        (MetricKind::Custom, Direction::LowerIsBetter) => "worse",
+        (_, Direction::LowerIsBetter) => "higher",
     };
     let mut counts: BTreeMap<Status, usize> = BTreeMap::new();
     for r in rows {
@@ -624,7 +626,6 @@ fn category_analysis(kind: MetricKind, rows: &[&Row]) -> String {
             if median > 0.0 { "worse" } else { "better" }
         )
     };
-    let _ = kind;
     format!(
         "{} of {} metric(s) compared: {statuses}; {typical}. The least favourable: {} at {} ({}).",
         judged.len(),

@@ -315,19 +315,17 @@ fn load_run(args: &InputArgs, meta_args: &MetaArgs) -> Result<Run> {
     let mut keys: BTreeMap<String, String> = BTreeMap::new();
     for arg in &args.inputs {
         let (suite, path) = split_input(arg, args.name.as_deref())?;
-        let input = read_input(&path)?;
-        let (format, mut parsed) = ingest::read(&input, &options)?;
+        let (name, format, mut parsed) = read_any(&path, &options)?;
         if let Some(suite) = &suite {
             for m in &mut parsed.metrics {
                 m.suite = suite.clone();
             }
         }
         for m in &parsed.metrics {
-            if let Some(first) = keys.insert(m.key(), input.name().to_string()) {
+            if let Some(first) = keys.insert(m.key(), name.clone()) {
                 bail!(
-                    "{}: metric {:?} is also in {first}; pass each result once, or give the inputs \
+                    "{name}: metric {:?} is also in {first}; pass each result once, or give the inputs \
                      different suite names (`--name NAME` or `NAME=PATH`)",
-                    input.name(),
                     m.key()
                 );
             }
@@ -345,7 +343,7 @@ fn load_run(args: &InputArgs, meta_args: &MetaArgs) -> Result<Run> {
             meta.testbed = inner.testbed;
         }
         meta.sources.push(SourceInfo {
-            path: input.name().to_string(),
+            path: name,
             format: format.name().to_string(),
         });
     }
@@ -363,6 +361,27 @@ fn split_input(arg: &str, default: Option<&str>) -> Result<(Option<String>, Path
         }
     }
     Ok((default.map(str::to_string), PathBuf::from(arg)))
+}
+
+/// Reads one input: streamed when its format grows with the test (k6 points), else loaded whole.
+fn read_any(path: &Path, options: &ingest::Options) -> Result<(String, Format, ingest::Parsed)> {
+    use std::io::{BufRead, BufReader};
+    let name = path.display().to_string();
+    if path.is_file() {
+        let file = std::fs::File::open(path)
+            .map_err(|e| anyhow::anyhow!("{name}: cannot read the input: {e}"))?;
+        let mut reader = BufReader::with_capacity(256 * 1024, file);
+        let head = reader
+            .fill_buf()
+            .map_err(|e| anyhow::anyhow!("{name}: cannot read the input: {e}"))?;
+        if let Some(format) = ingest::stream_format(head, options) {
+            let (format, parsed) = ingest::read_stream(format, &name, reader)?;
+            return Ok((name, format, parsed));
+        }
+    }
+    let input = read_input(path)?;
+    let (format, parsed) = ingest::read(&input, options)?;
+    Ok((name, format, parsed))
 }
 
 fn read_input(path: &Path) -> Result<Input> {

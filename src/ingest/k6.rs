@@ -368,16 +368,33 @@ impl Acc {
 }
 
 pub fn parse_points(name: &str, bytes: &[u8]) -> Result<Parsed> {
+    parse_points_from(name, bytes)
+}
+
+/// Reads the point stream line by line from any reader: memory holds one line and one HDR
+/// histogram per metric, however many points the test wrote.
+pub fn parse_points_from(name: &str, mut reader: impl std::io::BufRead) -> Result<Parsed> {
     let mut defs: BTreeMap<String, (Type, Vec<PSub>)> = BTreeMap::new();
     let mut accs: BTreeMap<String, Acc> = BTreeMap::new();
     let (mut first, mut last): (Option<DateTime<Utc>>, Option<DateTime<Utc>>) = (None, None);
-    for (i, raw) in bytes.split(|b| *b == b'\n').enumerate() {
+    let mut raw = Vec::new();
+    let mut i = 0usize;
+    loop {
+        raw.clear();
+        let read = reader
+            .read_until(b'\n', &mut raw)
+            .map_err(|e| Error::input_at(name, i + 1, format!("cannot read: {e}")))?;
+        if read == 0 {
+            break;
+        }
+        i += 1;
         if raw.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let at = |m: String| Error::input_at(name, i + 1, m);
+        let line_no = i;
+        let at = |m: String| Error::input_at(name, line_no, m);
         let line: PLine =
-            serde_json::from_slice(raw).map_err(|e| at(format!("invalid JSON line: {e}")))?;
+            serde_json::from_slice(&raw).map_err(|e| at(format!("invalid JSON line: {e}")))?;
         match line.kind.as_str() {
             "Metric" => {
                 let d: PMetricDef = serde_json::from_value(line.data)

@@ -265,6 +265,48 @@ pub fn detect(input: &Input) -> Option<Format> {
         .map(|(_, f)| *f)
 }
 
+/// The format of a file that is read as a stream rather than loaded whole, judged from its first
+/// bytes: k6's `--out json` point stream, which grows with the test's length.
+pub fn stream_format(head: &[u8], options: &Options) -> Option<Format> {
+    let format = match options.format {
+        Some(Format::K6Points) => Format::K6Points,
+        Some(_) => return None,
+        None => {
+            let text = String::from_utf8_lossy(head);
+            if !k6::looks_like_points(text.trim_start()) {
+                return None;
+            }
+            Format::K6Points
+        }
+    };
+    Some(format)
+}
+
+/// Reads a stream in a format that [`stream_format`] chose.
+pub fn read_stream(
+    format: Format,
+    name: &str,
+    reader: impl std::io::BufRead,
+) -> Result<(Format, Parsed)> {
+    let parsed = match format {
+        Format::K6Points => k6::parse_points_from(name, reader)?,
+        other => {
+            return Err(Error::input(
+                name,
+                format!("{} input cannot be streamed", other.name()),
+            ));
+        }
+    };
+    if parsed.metrics.is_empty() {
+        return Err(Error::input(
+            name,
+            format!("no measurements found in this {} input", format.name()),
+        )
+        .with_hint("check that the run completed and wrote its results"));
+    }
+    Ok((format, parsed))
+}
+
 /// Detects the format (unless forced) and reads the input.
 pub fn read(input: &Input, options: &Options) -> Result<(Format, Parsed)> {
     let format = match options.format.or_else(|| detect(input)) {

@@ -118,6 +118,11 @@ struct CompareArgs {
     /// A link to the full report, shown in the comment.
     #[arg(long, value_name = "URL")]
     report_link: Option<String>,
+    /// Re-measure critical benchmarks with this shell command before failing, and keep only the
+    /// regressions that reproduce. It must rewrite the same INPUTs; `$BENCHGATE_FILTER` holds a
+    /// regex of the flagged benchmark names (e.g. `cargo bench -- "$BENCHGATE_FILTER"`).
+    #[arg(long, value_name = "COMMAND")]
+    confirm: Option<String>,
     #[command(flatten)]
     meta: MetaArgs,
     #[command(flatten)]
@@ -197,7 +202,10 @@ fn compare_cmd(args: CompareArgs) -> Result<u8> {
     let run = load_run(&args.input, &args.meta)?;
     let store = FileStore::new(&args.baseline);
     let baseline = store.load()?;
-    let comparison = compare::compare(&run, baseline.as_ref(), &config, &HistoryMethod);
+    let mut comparison = compare::compare(&run, baseline.as_ref(), &config, &HistoryMethod);
+    if let Some(command) = &args.confirm {
+        confirm(command, &mut comparison, &args, baseline.as_ref(), &config)?;
+    }
     let info = baseline.as_ref().map(|b| BaselineInfo {
         source: store.describe(),
         id: b.id(),
@@ -241,6 +249,61 @@ fn compare_cmd(args: CompareArgs) -> Result<u8> {
         FailOn::Never => false,
     };
     Ok(if fails { EXIT_REGRESSION } else { EXIT_OK })
+}
+
+/// Runs the confirmation command for the critical benchmarks, reads the inputs again and keeps
+/// only the regressions that reproduce. Benchmark names come from the code under test, so they
+/// reach the command through an environment variable, never pasted into the shell text.
+fn confirm(
+    command: &str,
+    comparison: &mut compare::Comparison,
+    args: &CompareArgs,
+    baseline: Option<&Baseline>,
+    config: &Config,
+) -> Result<()> {
+    let names = compare::critical_benchmarks(comparison);
+    if names.is_empty() {
+        return Ok(());
+    }
+    let filter = format!(
+        "^({})$",
+        names
+            .iter()
+            .map(|n| regex_escape(n))
+            .collect::<Vec<_>>()
+            .join("|")
+    );
+    eprintln!(
+        "benchgate: re-measuring {} critical benchmark(s) to confirm: {command}",
+        names.len()
+    );
+    let status = std::process::Command::new("sh")
+        .args(["-c", command])
+        .env("BENCHGATE_FILTER", &filter)
+        .status()
+        .with_context(|| format!("cannot run the confirmation command {command:?}"))?;
+    if !status.success() {
+        comparison.notes.push(format!(
+            "The confirmation command failed ({status}); the critical rows are not confirmed."
+        ));
+        return Ok(());
+    }
+    let again = load_run(&args.input, &args.meta)?;
+    let second = compare::compare(&again, baseline, config, &HistoryMethod);
+    compare::confirm(comparison, &second);
+    Ok(())
+}
+
+/// Escapes a benchmark name for a regex filter (criterion's `cargo bench -- FILTER`).
+fn regex_escape(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        if "\\.+*?()|[]{}^$#&-~".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 fn baseline_cmd(args: BaselineArgs, create: bool) -> Result<u8> {

@@ -5,8 +5,12 @@ mod common;
 use common::{benchgate, build_history, fixture, status_of, statuses};
 use predicates::str::contains;
 
-const QUIET_HISTORY: [&str; 7] = [
-    "v1-run1", "v1-run2", "v1-run3", "v1-run4", "v1-run5", "v1-run6", "v1-run7",
+/// The first nineteen unchanged runs are main's history; `v1-run20` is an unchanged PR and
+/// `v2-run2` (made right after) a PR whose `hash/djb2` does 25% more work.
+const QUIET_HISTORY: [&str; 19] = [
+    "v1-run1", "v1-run2", "v1-run3", "v1-run4", "v1-run5", "v1-run6", "v1-run7", "v1-run8",
+    "v1-run9", "v1-run10", "v1-run11", "v1-run12", "v1-run13", "v1-run14", "v1-run15", "v1-run16",
+    "v1-run17", "v1-run18", "v1-run19",
 ];
 
 #[test]
@@ -61,7 +65,7 @@ fn quiet_history_catches_the_changed_code_and_passes_unchanged_code() {
         .arg(&baseline)
         .args(["--commit", "aa", "--json"])
         .arg(&json)
-        .arg(fixture("criterion/runs/v1-run8"))
+        .arg(fixture("criterion/runs/v1-run20"))
         .assert()
         .success();
     assert!(statuses(&json).iter().all(|(_, _, st)| st != "critical"));
@@ -72,7 +76,7 @@ fn quiet_history_catches_the_changed_code_and_passes_unchanged_code() {
         .arg(&baseline)
         .args(["--commit", "ab", "--json"])
         .arg(&json)
-        .arg(fixture("criterion/runs/v2-run1"))
+        .arg(fixture("criterion/runs/v2-run2"))
         .assert()
         .code(1);
     let s = statuses(&json);
@@ -154,7 +158,7 @@ fn no_baseline_passes_and_says_why() {
         .arg(dir.path().join("does-not-exist.json"))
         .arg("--report")
         .arg(&report)
-        .arg(fixture("criterion/runs/v2-run1"))
+        .arg(fixture("criterion/runs/v2-run2"))
         .assert()
         .success()
         .stdout(contains("no baseline history"));
@@ -171,7 +175,7 @@ fn fail_on_controls_the_exit_code() {
     let dir = tempfile::tempdir().expect("tempdir");
     let baseline = dir.path().join("history.json");
     build_history(&baseline, "runs", &QUIET_HISTORY);
-    let input = fixture("criterion/runs/v2-run1");
+    let input = fixture("criterion/runs/v2-run2");
     benchgate()
         .args([
             "compare",
@@ -216,7 +220,7 @@ fn a_stricter_config_changes_the_verdict() {
         .arg(&baseline)
         .arg("--config")
         .arg(&config)
-        .arg(fixture("criterion/runs/v2-run1"))
+        .arg(fixture("criterion/runs/v2-run2"))
         .assert()
         .success();
 }
@@ -228,7 +232,7 @@ fn ingest_then_compare_the_normalized_run() {
     benchgate()
         .args(["ingest", "--commit", "feed", "--output"])
         .arg(&run)
-        .arg(fixture("criterion/runs/v2-run1"))
+        .arg(fixture("criterion/runs/v2-run2"))
         .assert()
         .success();
     let text = std::fs::read_to_string(&run).expect("run.json");

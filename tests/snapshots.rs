@@ -51,13 +51,9 @@ fn settings(tmp: &Path) -> insta::Settings {
 fn reports_of_a_regression_against_a_real_history() {
     let dir = tempfile::tempdir().expect("tempdir");
     let baseline = dir.path().join("history.json");
-    build_history(
-        &baseline,
-        "runs",
-        &[
-            "v1-run1", "v1-run2", "v1-run3", "v1-run4", "v1-run5", "v1-run6", "v1-run7",
-        ],
-    );
+    let runs: Vec<String> = (1..=19).map(|i| format!("v1-run{i}")).collect();
+    let runs: Vec<&str> = runs.iter().map(String::as_str).collect();
+    build_history(&baseline, "runs", &runs);
     let (report, comment, json) = (
         dir.path().join("report.md"),
         dir.path().join("comment.md"),
@@ -80,7 +76,7 @@ fn reports_of_a_regression_against_a_real_history() {
         .arg(&comment)
         .arg("--json")
         .arg(&json)
-        .arg(fixture("criterion/runs/v2-run1"))
+        .arg(fixture("criterion/runs/v2-run2"))
         .assert()
         .code(1);
     settings(dir.path()).bind(|| {

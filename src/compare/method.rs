@@ -1,9 +1,10 @@
-//! The decision for one metric: given its history and the rule, how did it change and does the
-//! change stand out from run-to-run noise. Behind a trait so a fuller engine can replace it.
+//! The evidence for one metric: how it changed against its history and how likely that change
+//! is under run-to-run noise. Methods produce evidence; `judge` turns a whole run's evidence into
+//! statuses. Behind a trait so that history mode and same-job A/B mode share the classification.
 
 use serde::Serialize;
 
-use crate::config::{HistoryPolicy, Rule, Threshold};
+use crate::config::{HistoryPolicy, Rule};
 use crate::model::{Counts, Direction, Interval, Unit};
 
 use super::stats;
@@ -72,6 +73,8 @@ pub struct Observation {
 #[derive(Debug, Clone, Copy)]
 pub struct Question<'a> {
     pub current: Observation,
+    /// The current run's own samples, when the tool gives them (for the stability checks).
+    pub samples: Option<&'a [f64]>,
     /// The history's observations of the same metric, oldest first; never empty.
     pub history: &'a [Observation],
     pub direction: Direction,
@@ -80,24 +83,46 @@ pub struct Question<'a> {
     pub policy: &'a HistoryPolicy,
 }
 
-/// A method's answer, with the evidence a report needs to explain it.
+/// How a change is tested.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Test {
+    /// A Student-t test of the log-scale worsening `effect` (positive = worse) with standard
+    /// error `scale` and `df` degrees of freedom. A run-wide shift can be taken out of `effect`.
+    T { effect: f64, scale: f64, df: f64 },
+    /// One-sided p-values computed directly (event counts), with the smallest detectable
+    /// worsening as a fraction.
+    Direct {
+        p_worse: f64,
+        p_better: f64,
+        mde: Option<f64>,
+    },
+    /// Nothing measures the noise: a worsening counts only beyond an assumed band (a fraction on
+    /// the log scale) and, where both sides have them, when confidence intervals separate.
+    Assumed {
+        effect: f64,
+        band: f64,
+        ci_worse: bool,
+        ci_better: bool,
+    },
+}
+
+/// What a method found for one metric.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Assessment {
-    pub status: Status,
-    /// The centre of the history.
+pub struct Evidence {
+    /// The centre of the history (or of the base side, in A/B mode).
     pub baseline: f64,
-    /// current / baseline - 1 (signed; direction is applied by `status`).
+    /// current / baseline - 1.
     pub change: f64,
-    /// How far an unchanged run may fall from the baseline, as a fraction (one side).
-    pub noise: Option<f64>,
+    pub test: Test,
     /// Run-to-run spread of the history, as a fraction (robust standard deviation).
     pub spread: Option<f64>,
-    /// One-sided p-value of a worsening, when history allows one.
-    pub p_value: Option<f64>,
-    /// True when the history is too short to measure noise.
+    /// The history is too short to measure noise well.
     pub low_confidence: bool,
-    /// Why the status is what it is, in a sentence.
-    pub reason: String,
+    /// What the verdict rests on, for the report: "7 runs of history", "request counts", ...
+    pub basis: String,
+    /// Why the current run's own samples cannot be trusted, when they cannot.
+    pub unstable: Option<String>,
 }
 
 /// A comparison method.
@@ -106,20 +131,26 @@ pub trait Method {
     fn name(&self) -> &'static str;
     /// The steps the method applies, for the methodology section.
     fn steps(&self, policy: &HistoryPolicy) -> Vec<String>;
-    /// Judges one metric.
-    fn assess(&self, q: &Question<'_>) -> Assessment;
+    /// The evidence for one metric.
+    fn evidence(&self, q: &Question<'_>) -> Evidence;
 }
 
-/// Compares the current value with the median of history, on a log scale, and calls a change
-/// significant only when it leaves the one-sided 99% prediction interval of history. With fewer
-/// than three runs, the run's own confidence intervals stand in for the run-to-run noise.
+/// Compares the current value with the median of history on a log scale; the noise is the
+/// history's robust run-to-run spread, made into a Student-t prediction interval for one new
+/// run. Rates with counts are tested on the counts. With fewer than three runs a fixed noise is
+/// assumed.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct HistoryMethod;
 
-/// One-sided significance level of the prediction interval.
-const ALPHA: f64 = 0.01;
 /// Runs needed before a run-to-run spread is measured.
-const MIN_SPREAD_RUNS: usize = 3;
+pub const MIN_SPREAD_RUNS: usize = 3;
+
+/// Degrees of freedom of a MAD-based spread from `n` runs. The MAD is about 37% as efficient as
+/// the standard deviation for normal data (Rousseeuw & Croux, 1993), so it carries the
+/// information of about 0.37(n - 1) degrees of freedom.
+pub fn mad_df(n: usize) -> f64 {
+    (0.37 * (n as f64 - 1.0)).max(0.5)
+}
 
 impl Method for HistoryMethod {
     fn name(&self) -> &'static str {
@@ -128,28 +159,70 @@ impl Method for HistoryMethod {
 
     fn steps(&self, policy: &HistoryPolicy) -> Vec<String> {
         vec![
-            "Baseline: the median of each metric over the baseline history window (one value per run).".into(),
+            "Baseline: the median of each metric over the baseline history window, one value per run, on a log scale.".into(),
             format!(
-                "Noise: run-to-run spread of the history on a log scale (1.4826 × MAD, at least {:.1}%), turned into a one-sided 99% Student-t prediction interval for one new run.",
+                "Noise: the history's run-to-run spread (1.4826 × MAD of the log values, at least {:.1}%), made into a one-sided Student-t prediction interval for one new run, with 0.37·(N−1) degrees of freedom for the MAD's efficiency.",
                 policy.noise_floor * 100.0
             ),
+            "Error rates with request counts: the current failures against the pooled history rate, exact binomial when few failures are expected, otherwise a normal approximation widened by the history's overdispersion.".into(),
             format!(
-                "A change counts only when it leaves that interval. With fewer than 3 runs of history the noise cannot be measured: a change must then exceed an assumed ±{:.0}% and the run's confidence interval must clear the baseline runs' intervals (low confidence).",
+                "With fewer than 3 runs of history the noise cannot be measured: a change must exceed an assumed ±{:.0}% and the run's confidence interval must clear the baseline's (low confidence).",
                 policy.unmeasured_noise * 100.0
             ),
-            "Classification: critical needs a significant change beyond the critical threshold whose confidence interval does not reach back below it; warning a significant change beyond the warning threshold; improved a significant improvement beyond the warning threshold.".into(),
-            "Metrics whose history is so noisy that a critical regression could not be told from noise are marked inconclusive, never passed silently.".into(),
+            "With 20 or more comparable metrics, a run-wide shift (the median change) over 3% is reported as an environment shift and each metric is judged relative to it.".into(),
+            "Critical: past the critical threshold and significant after Benjamini–Hochberg control (q = 0.05) across every metric of the run, with the run's own confidence interval not reaching back below the threshold and its samples stable. Warning: past the warning threshold with p ≤ 0.01. Improved: better by the warning threshold with p ≤ 0.05. Warnings and improvements never fail.".into(),
+            "Inconclusive: a metric whose smallest detectable regression (MDE) exceeds its critical threshold, or whose samples are unstable, is labelled so, never passed silently.".into(),
         ]
     }
 
-    fn assess(&self, q: &Question<'_>) -> Assessment {
+    fn evidence(&self, q: &Question<'_>) -> Evidence {
         let values: Vec<f64> = q.history.iter().map(|o| o.value).collect();
         let n = values.len();
         let cur = q.current.value;
         let sign = q.direction.worse_sign();
-        let positive = cur > 0.0 && values.iter().all(|&v| v > 0.0);
+        let unstable = q.samples.and_then(stats::instability);
 
-        // Centre of history: on the log scale when every value is positive.
+        // Rates with counts: the counts are the evidence.
+        let counts: Option<Vec<Counts>> = q.history.iter().map(|o| o.counts).collect();
+        if let (Some(c), Some(hist)) = (q.current.counts.filter(|c| c.total > 0), counts) {
+            let (events, total) = hist
+                .iter()
+                .fold((0u64, 0u64), |(e, t), c| (e + c.events, t + c.total));
+            let rate = if total > 0 {
+                events as f64 / total as f64
+            } else {
+                0.0
+            };
+            let pairs: Vec<(u64, u64)> = hist.iter().map(|c| (c.events, c.total)).collect();
+            let phi = stats::overdispersion(&pairs, rate);
+            let (p_more, p_fewer) = stats::rate_test(c, rate, phi);
+            let (p_worse, p_better) = match q.direction {
+                Direction::LowerIsBetter => (p_more, p_fewer),
+                Direction::HigherIsBetter => (p_fewer, p_more),
+            };
+            // The rate rise that would be significant at 5% for this many requests.
+            let floor_rate = rate.max(1.0 / total.max(1) as f64);
+            let band = stats::normal_quantile(0.95)
+                * (phi * floor_rate * (1.0 - rate) / c.total as f64).sqrt();
+            return Evidence {
+                baseline: rate,
+                change: relative_change(c.events as f64 / c.total as f64, rate),
+                test: Test::Direct {
+                    p_worse,
+                    p_better,
+                    mde: (rate > 0.0).then(|| band / rate),
+                },
+                spread: None,
+                low_confidence: false,
+                basis: format!(
+                    "{} failures in {} requests over {n} run(s) of history",
+                    events, total
+                ),
+                unstable: None,
+            };
+        }
+
+        let positive = cur > 0.0 && values.iter().all(|&v| v > 0.0);
         let logs: Vec<f64> = values.iter().map(|v| v.ln()).collect();
         let base = if positive {
             stats::median(&logs).map_or(f64::NAN, f64::exp)
@@ -157,251 +230,65 @@ impl Method for HistoryMethod {
             stats::median(&values).unwrap_or(f64::NAN)
         };
         let change = relative_change(cur, base);
-
-        let mut out = Assessment {
-            status: Status::Acceptable,
+        let mut ev = Evidence {
             baseline: base,
             change,
-            noise: None,
+            test: Test::Assumed {
+                effect: 0.0,
+                band: 0.0,
+                ci_worse: false,
+                ci_better: false,
+            },
             spread: None,
-            p_value: None,
             low_confidence: n < q.policy.min_runs,
-            reason: String::new(),
+            basis: format!("{n} run(s) of history"),
+            unstable,
         };
-
-        // Significance, each way.
-        let counts: Option<Vec<Counts>> = q.history.iter().map(|o| o.counts).collect();
-        let (worse, better) =
-            if let (Some(cur), Some(hist)) = (q.current.counts.filter(|c| c.total > 0), counts) {
-                // A rate with its counts: test the current events against the pooled history rate.
-                let (events, total) = hist
-                    .iter()
-                    .fold((0u64, 0u64), |(e, t), c| (e + c.events, t + c.total));
-                let rate = if total > 0 {
-                    events as f64 / total as f64
-                } else {
-                    0.0
-                };
-                out.baseline = rate;
-                out.change = relative_change(cur_rate(cur), rate);
-                let pairs: Vec<(u64, u64)> = hist.iter().map(|c| (c.events, c.total)).collect();
-                let phi = stats::overdispersion(&pairs, rate);
-                let (p_worse, p_better) = rate_test(cur, rate, phi);
-                let band = stats::normal_quantile(1.0 - ALPHA)
-                    * (phi * rate.max(1.0 / total.max(1) as f64) * (1.0 - rate) / cur.total as f64)
-                        .sqrt();
-                out.noise = (rate > 0.0).then(|| band / rate);
-                out.p_value = Some(match q.direction {
-                    Direction::LowerIsBetter => p_worse,
-                    Direction::HigherIsBetter => p_better,
-                });
-                out.low_confidence = false;
-                match q.direction {
-                    Direction::LowerIsBetter => (p_worse < ALPHA, p_better < ALPHA),
-                    Direction::HigherIsBetter => (p_better < ALPHA, p_worse < ALPHA),
-                }
-            } else if positive && n >= MIN_SPREAD_RUNS {
-                let centre = base.ln();
-                let floor = (1.0 + q.policy.noise_floor).ln();
-                let s = stats::scaled_mad(&logs, centre).unwrap_or(0.0).max(floor);
-                let band = stats::prediction_half_width(s, n, ALPHA);
-                let w = sign * (cur.ln() - centre);
-                let scale = s * (1.0 + 1.0 / n as f64).sqrt();
-                out.noise = Some(band.exp() - 1.0);
-                out.spread = Some(s.exp() - 1.0);
-                out.p_value = Some(stats::t_upper_tail(w / scale, n as f64 - 1.0));
-                (w > band, -w > band)
-            } else {
-                // Too little history to measure noise: assume `unmeasured_noise`, and where both
-                // sides carry confidence intervals, also require them to separate.
-                out.low_confidence = true;
-                let assumed = (1.0 + q.policy.unmeasured_noise).ln();
-                let w = if positive {
-                    sign * (cur / base).ln()
-                } else {
-                    sign * change
-                };
-                let (ci_worse, ci_better) = match (
-                    q.current.ci,
-                    q.history.iter().map(|o| o.ci).collect::<Option<Vec<_>>>(),
-                ) {
-                    (Some(cur_ci), Some(base_cis)) => {
-                        let base_hi = base_cis.iter().map(|c| c.upper).fold(f64::MIN, f64::max);
-                        let base_lo = base_cis.iter().map(|c| c.lower).fold(f64::MAX, f64::min);
-                        match q.direction {
-                            Direction::LowerIsBetter => {
-                                (cur_ci.lower > base_hi, cur_ci.upper < base_lo)
-                            }
-                            Direction::HigherIsBetter => {
-                                (cur_ci.upper < base_lo, cur_ci.lower > base_hi)
-                            }
-                        }
-                    }
-                    _ => (true, true),
-                };
-                (ci_worse && w > assumed, ci_better && -w > assumed)
+        if positive && n >= MIN_SPREAD_RUNS {
+            let centre = base.ln();
+            let floor = (1.0 + q.policy.noise_floor).ln();
+            let s = stats::scaled_mad(&logs, centre).unwrap_or(0.0).max(floor);
+            ev.spread = Some(s.exp() - 1.0);
+            ev.test = Test::T {
+                effect: sign * (cur.ln() - centre),
+                scale: s * (1.0 + 1.0 / n as f64).sqrt(),
+                df: mad_df(n),
             };
-
-        // Degradation: positive when worse, in the units the thresholds are written in (the
-        // counts test may have moved the baseline to the pooled rate).
-        let (base, change) = (out.baseline, out.change);
-        let degradation = sign * change;
-        let delta = sign * (cur - base);
-        let points = percentage_points(q.unit).map(|scale| delta * scale);
-        let crossed = |t: &Threshold| exceeds(t, degradation, delta, points, q.unit);
-        let improved = exceeds(
-            &q.rule.warning,
-            -degradation,
-            -delta,
-            points.map(|p| -p),
-            q.unit,
-        );
-        let critical = q.rule.critical.relative;
-        // Only measured noise makes a metric inconclusive; the assumed kind is covered by the
-        // low-confidence note.
-        // The smallest change the critical threshold can flag, as a fraction of the baseline:
-        // an absolute or percentage-point floor can make it larger than the relative part.
-        let mut critical = critical;
-        if base > 0.0 {
-            if let Some(floor) = q.rule.critical.absolute_for(q.unit) {
-                critical = critical.max(floor / base);
-            }
-            if let (Some(pp), Some(scale)) = (q.rule.critical.points, percentage_points(q.unit)) {
-                critical = critical.max(pp / scale / base);
-            }
+            return ev;
         }
-        let too_noisy = out.noise.is_some_and(|noise| noise > critical);
-        let pct = |x: f64| format!("{:+.1}%", x * 100.0);
-        let noise_text = match (out.noise, n >= MIN_SPREAD_RUNS) {
-            (Some(noise), _) if q.current.counts.is_some() => format!(
-                "for these request counts, chance alone moves the rate by up to ±{:.1}% (p = {:.3})",
-                noise * 100.0,
-                out.p_value.unwrap_or(1.0)
-            ),
-            (Some(noise), _) => format!("history's noise band is ±{:.1}%", noise * 100.0),
-            (None, false) => format!(
-                "only {n} run(s) of history, so noise of ±{:.0}% is assumed",
-                q.policy.unmeasured_noise * 100.0
-            ),
-            (None, true) => "history cannot be judged on a log scale".into(),
-        };
-
-        (out.status, out.reason) = if crossed(&q.rule.critical) {
-            if !worse {
-                (
-                    Status::Inconclusive,
-                    format!(
-                        "{} is past the critical threshold, but not beyond noise: {noise_text}",
-                        pct(change)
-                    ),
-                )
-            } else if let Some(best) = best_case(q.current.ci, base, q.direction)
-                .filter(|&best| !exceeds(&q.rule.critical, best, best * base, None, q.unit))
-            {
-                (
-                    Status::Warning,
-                    format!(
-                        "{} is past the critical threshold, but the run's confidence interval reaches {} (below it)",
-                        pct(change),
-                        pct(sign * best)
-                    ),
-                )
-            } else {
-                (
-                    Status::Critical,
-                    format!(
-                        "{} exceeds the critical threshold {} and the noise ({noise_text})",
-                        pct(change),
-                        q.rule.critical.signed(q.direction)
-                    ),
-                )
-            }
-        } else if crossed(&q.rule.warning) {
-            if worse {
-                (
-                    Status::Warning,
-                    format!(
-                        "{} exceeds the warning threshold {} and the noise",
-                        pct(change),
-                        q.rule.warning.signed(q.direction)
-                    ),
-                )
-            } else if too_noisy {
-                (
-                    Status::Inconclusive,
-                    format!(
-                        "{} is within noise, and the noise is wider than the critical threshold ({noise_text})",
-                        pct(change)
-                    ),
-                )
-            } else {
-                (
-                    Status::Acceptable,
-                    format!("{} is within noise ({noise_text})", pct(change)),
-                )
-            }
-        } else if improved && better {
-            (
-                Status::Improved,
-                format!(
-                    "{} is an improvement beyond the warning threshold and the noise",
-                    pct(change)
-                ),
-            )
-        } else if too_noisy {
-            (
-                Status::Inconclusive,
-                format!(
-                    "{}, but a {} regression could not be told from noise ({noise_text})",
-                    pct(change),
-                    q.rule.critical.signed(q.direction)
-                ),
-            )
+        // Too little history (or values at zero): assume the noise.
+        ev.low_confidence = true;
+        let band = (1.0 + q.policy.unmeasured_noise).ln();
+        let effect = if positive {
+            sign * (cur / base).ln()
         } else {
-            let mut why = if degradation > 0.0 && degradation >= q.rule.warning.relative {
-                // The relative part is crossed; a floor is not.
-                let mut floors = Vec::new();
-                if let (Some(floor), Some(pp)) = (q.rule.warning.points, points) {
-                    floors.push(format!("{pp:+.3} pp is under the {floor} pp floor"));
-                }
-                if let Some(floor) = q.rule.warning.absolute_for(q.unit) {
-                    floors.push(format!("{delta:+.4} is under the absolute floor {floor}"));
-                }
-                format!(
-                    "{} is past the relative threshold, but {}",
-                    pct(change),
-                    floors.join(" and ")
-                )
-            } else {
-                format!("{} is within the thresholds", pct(change))
-            };
-            if q.current.counts.is_some() && out.noise.is_some() {
-                why.push_str(&format!("; {noise_text}"));
-            }
-            (Status::Acceptable, why)
+            sign * change
         };
-        out
-    }
-}
-
-fn cur_rate(c: Counts) -> f64 {
-    c.events as f64 / c.total as f64
-}
-
-/// One-sided p-values of the current events being more, and fewer, than the pooled history rate
-/// predicts: exact binomial when few events are expected, else a normal approximation widened by
-/// the overdispersion `phi`.
-fn rate_test(cur: Counts, rate: f64, phi: f64) -> (f64, f64) {
-    let n = cur.total as f64;
-    let expected = n * rate;
-    if expected < 10.0 || n * (1.0 - rate) < 10.0 {
-        (
-            stats::binomial_upper_tail(cur.events, cur.total, rate),
-            stats::binomial_lower_tail(cur.events, cur.total, rate),
-        )
-    } else {
-        let z = (cur.events as f64 - expected) / (phi * expected * (1.0 - rate)).sqrt();
-        (stats::normal_upper_tail(z), stats::normal_upper_tail(-z))
+        let (ci_worse, ci_better) = match (
+            q.current.ci,
+            q.history.iter().map(|o| o.ci).collect::<Option<Vec<_>>>(),
+        ) {
+            (Some(c), Some(base_cis)) => {
+                let hi = base_cis.iter().map(|c| c.upper).fold(f64::MIN, f64::max);
+                let lo = base_cis.iter().map(|c| c.lower).fold(f64::MAX, f64::min);
+                match q.direction {
+                    Direction::LowerIsBetter => (c.lower > hi, c.upper < lo),
+                    Direction::HigherIsBetter => (c.upper < lo, c.lower > hi),
+                }
+            }
+            _ => (true, true),
+        };
+        ev.basis = format!(
+            "{n} run(s) of history, too few to measure noise: ±{:.0}% assumed",
+            q.policy.unmeasured_noise * 100.0
+        );
+        ev.test = Test::Assumed {
+            effect,
+            band,
+            ci_worse,
+            ci_better,
+        };
+        ev
     }
 }
 
@@ -414,37 +301,4 @@ pub fn relative_change(current: f64, baseline: f64) -> f64 {
     } else {
         f64::INFINITY
     }
-}
-
-/// The factor from the metric's unit to percentage points, for rates.
-fn percentage_points(unit: &Unit) -> Option<f64> {
-    match unit {
-        Unit::Percent => Some(1.0),
-        Unit::Ratio => Some(100.0),
-        _ => None,
-    }
-}
-
-/// Whether a worsening (degradation as a fraction, delta in the unit, points in pp) reaches
-/// every part of a threshold.
-fn exceeds(t: &Threshold, degradation: f64, delta: f64, points: Option<f64>, unit: &Unit) -> bool {
-    degradation >= t.relative
-        && degradation > 0.0
-        && t.absolute_for(unit).is_none_or(|floor| delta >= floor)
-        && match (t.points, points) {
-            (Some(floor), Some(pp)) => pp >= floor,
-            _ => true,
-        }
-}
-
-/// The least bad degradation the current run's confidence interval allows.
-fn best_case(ci: Option<Interval>, base: f64, direction: Direction) -> Option<f64> {
-    let ci = ci?;
-    if base <= 0.0 {
-        return None;
-    }
-    Some(match direction {
-        Direction::LowerIsBetter => ci.lower / base - 1.0,
-        Direction::HigherIsBetter => 1.0 - ci.upper / base,
-    })
 }

@@ -92,6 +92,121 @@ pub fn overdispersion(counts: &[(u64, u64)], rate: f64) -> f64 {
     (chi2 / (counts.len() - 1) as f64).max(1.0)
 }
 
+/// One-sided p-values of `cur` events being more, and fewer, than the pooled history `rate`
+/// predicts: exact binomial when few events are expected (or few non-events), otherwise a normal
+/// approximation with its variance widened by the overdispersion `phi`.
+pub fn rate_test(cur: crate::model::Counts, rate: f64, phi: f64) -> (f64, f64) {
+    let n = cur.total as f64;
+    let expected = n * rate;
+    if expected < 10.0 || n * (1.0 - rate) < 10.0 {
+        (
+            binomial_upper_tail(cur.events, cur.total, rate),
+            binomial_lower_tail(cur.events, cur.total, rate),
+        )
+    } else {
+        let z = (cur.events as f64 - expected) / (phi * expected * (1.0 - rate)).sqrt();
+        (normal_upper_tail(z), normal_upper_tail(-z))
+    }
+}
+
+/// Benjamini–Hochberg adjusted p-values (q-values), in the input's order: rejecting every
+/// hypothesis with q <= alpha controls the false discovery rate at alpha (Benjamini & Hochberg,
+/// 1995, "Controlling the False Discovery Rate", JRSS B 57:289).
+pub fn benjamini_hochberg(p: &[f64]) -> Vec<f64> {
+    let m = p.len();
+    let mut order: Vec<usize> = (0..m).collect();
+    order.sort_by(|&a, &b| p[a].total_cmp(&p[b]));
+    let mut q = vec![1.0; m];
+    let mut running = 1.0f64;
+    for (rank, &i) in order.iter().enumerate().rev() {
+        running = running.min(p[i] * m as f64 / (rank + 1) as f64);
+        q[i] = running.min(1.0);
+    }
+    q
+}
+
+/// Why a run's own samples (time-ordered) cannot be trusted, if they cannot: a spread so wide
+/// that the run's value is a lottery, a drift between the first and last third (the machine
+/// changed under the benchmark), or two modes (Sarle's bimodality coefficient above 5/9, the
+/// uniform distribution's value; Pfister et al., 2013, Frontiers in Psychology 4:700). Checked on
+/// the log scale, with outliers beyond Tukey's fences left out of the bimodality test.
+pub fn instability(samples: &[f64]) -> Option<String> {
+    let logs: Vec<f64> = samples
+        .iter()
+        .filter(|v| **v > 0.0 && v.is_finite())
+        .map(|v| v.ln())
+        .collect();
+    let n = logs.len();
+    if n < 12 {
+        return None;
+    }
+    let centre = median(&logs)?;
+    let s = scaled_mad(&logs, centre)?;
+    if s > 0.25 {
+        return Some(format!(
+            "its samples spread ±{:.0}% around their median",
+            (s.exp() - 1.0) * 100.0
+        ));
+    }
+    let k = n / 3;
+    let (head, tail) = (&logs[..k], &logs[n - k..]);
+    let (first, last) = (median(head)?, median(tail)?);
+    // The spread within each third, so that the drift itself does not widen it; the standard
+    // error of a median is about 1.2533 σ / √k.
+    let within = (scaled_mad(head, first)? + scaled_mad(tail, last)?) / 2.0;
+    let se = 1.2533 * within.max(1e-3) * (2.0 / k as f64).sqrt();
+    let drift = last - first;
+    if drift.abs() > 1.1f64.ln().max(4.0 * se) {
+        return Some(format!(
+            "its samples drifted {:+.0}% from the first third to the last",
+            (drift.exp() - 1.0) * 100.0
+        ));
+    }
+    let mut sorted = logs.clone();
+    sorted.sort_by(f64::total_cmp);
+    let (q1, q3) = (
+        quantile_sorted(&sorted, 0.25),
+        quantile_sorted(&sorted, 0.75),
+    );
+    let (lo, hi) = (q1 - 1.5 * (q3 - q1), q3 + 1.5 * (q3 - q1));
+    let kept: Vec<f64> = sorted
+        .into_iter()
+        .filter(|v| (lo..=hi).contains(v))
+        .collect();
+    if let Some(b) = bimodality_coefficient(&kept) {
+        if b > 5.0 / 9.0 + 0.1 {
+            return Some(format!(
+                "its samples look bimodal (bimodality coefficient {b:.2})"
+            ));
+        }
+    }
+    None
+}
+
+fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
+    let h = (sorted.len() - 1) as f64 * q;
+    let (lo, hi) = (h.floor() as usize, h.ceil() as usize);
+    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
+}
+
+/// Sarle's bimodality coefficient with sample skewness and excess kurtosis.
+fn bimodality_coefficient(x: &[f64]) -> Option<f64> {
+    let n = x.len() as f64;
+    if n < 12.0 {
+        return None;
+    }
+    let mean = x.iter().sum::<f64>() / n;
+    let m2 = x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n;
+    if m2 <= 0.0 {
+        return None;
+    }
+    let m3 = x.iter().map(|v| (v - mean).powi(3)).sum::<f64>() / n;
+    let m4 = x.iter().map(|v| (v - mean).powi(4)).sum::<f64>() / n;
+    let g = (n * (n - 1.0)).sqrt() / (n - 2.0) * m3 / m2.powf(1.5);
+    let k = (n - 1.0) / ((n - 2.0) * (n - 3.0)) * ((n + 1.0) * (m4 / (m2 * m2) - 3.0) + 6.0);
+    Some((g * g + 1.0) / (k + 3.0 * (n - 1.0).powi(2) / ((n - 2.0) * (n - 3.0))))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,6 +247,46 @@ mod tests {
     fn overdispersion_is_one_for_binomial_scatter_and_more_for_extra_scatter() {
         assert_eq!(overdispersion(&[(10, 1000), (10, 1000)], 0.01), 1.0);
         assert!(overdispersion(&[(1, 1000), (40, 1000), (5, 1000)], 46.0 / 3000.0) > 5.0);
+    }
+
+    #[test]
+    fn bh_adjusts_like_the_textbook_example() {
+        // m = 4: p = 0.01, 0.04, 0.03, 0.20 -> q = 0.04, 0.0533, 0.0533, 0.20.
+        let q = benjamini_hochberg(&[0.01, 0.04, 0.03, 0.20]);
+        let expect = [0.04, 0.04 * 4.0 / 3.0, 0.04 * 4.0 / 3.0, 0.20];
+        for (a, b) in q.iter().zip(expect) {
+            assert!((a - b).abs() < 1e-12, "{q:?}");
+        }
+    }
+
+    #[test]
+    fn instability_flags_drift_and_two_modes_but_not_calm_samples() {
+        let calm: Vec<f64> = (0..30).map(|i| 100.0 + (i % 5) as f64 * 0.5).collect();
+        assert_eq!(instability(&calm), None);
+        let drift: Vec<f64> = (0..30)
+            .map(|i| {
+                if i < 15 {
+                    100.0 + (i % 3) as f64
+                } else {
+                    130.0 + (i % 3) as f64
+                }
+            })
+            .collect();
+        assert!(instability(&drift).is_some_and(|r| r.contains("drifted")));
+        let modes: Vec<f64> = (0..42)
+            .map(|i| {
+                if i % 2 == 0 {
+                    100.0 + (i % 7) as f64 * 0.2
+                } else {
+                    118.0 + (i % 7) as f64 * 0.2
+                }
+            })
+            .collect();
+        assert!(
+            instability(&modes).is_some_and(|r| r.contains("bimodal")),
+            "{:?}",
+            instability(&modes)
+        );
     }
 
     #[test]

@@ -571,7 +571,10 @@ fn categories(c: &Comparison) -> Vec<CategoryView> {
             reasons: rows
                 .iter()
                 .filter(|r| is_flagged(r.status))
-                .map(|r| format!("{}: {}.", metric_name(r), r.reason))
+                .map(|r| match &r.assessment {
+                    Some(a) => format!("{}: {} (judged on {}).", metric_name(r), r.reason, a.basis),
+                    None => format!("{}: {}.", metric_name(r), r.reason),
+                })
                 .collect(),
             rows: rows.into_iter().map(row_view).collect(),
         })

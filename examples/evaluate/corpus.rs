@@ -1,0 +1,540 @@
+//! The seeded noise corpus and the rules it judges: benchgate's history and A/B modes, and the
+//! rules users compare it with. Shared by `cargo run --release --example evaluate` and the
+//! reduced version in `tests/evaluation.rs`.
+
+use benchgate::compare::judge::{Assessment, Environment, Item, history_offsets, judge_run};
+use benchgate::compare::{
+    HistoryMethod, Method, Observation, Question, Status, ab::ab_evidence, stats,
+};
+use benchgate::config::{Config, HistoryPolicy};
+use benchgate::model::{Direction, Interval, MetricKind, Unit};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, Exp, Normal};
+
+/// A noise class: run-to-run (`sb`) and within-run (`sw`) standard deviations on the log scale.
+#[derive(Debug, Clone, Copy)]
+pub struct Class {
+    pub name: &'static str,
+    pub sb: f64,
+    pub sw: f64,
+}
+
+pub const CLASSES: [Class; 4] = [
+    Class {
+        name: "quiet",
+        sb: 0.01,
+        sw: 0.01,
+    },
+    Class {
+        name: "typical",
+        sb: 0.03,
+        sw: 0.02,
+    },
+    Class {
+        name: "noisy",
+        sb: 0.06,
+        sw: 0.04,
+    },
+    Class {
+        name: "very noisy",
+        sb: 0.10,
+        sw: 0.05,
+    },
+];
+
+pub const DELTAS: [f64; 5] = [0.0, 0.03, 0.05, 0.10, 0.20];
+
+/// The rules compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    /// benchgate, history mode.
+    Benchgate,
+    /// benchgate, history mode, a critical re-measured once and kept only if it reproduces.
+    BenchgateConfirmed,
+    /// Flag when the run is 5% worse than the previous run (a common ratio threshold).
+    Ratio5,
+    /// criterion's default rule, approximated: Welch's t-test of this run's samples against the
+    /// previous run's, two-sided p < 0.05 and a change above criterion's 1% noise threshold.
+    Criterion,
+    /// A history t-test: mean and standard deviation of the history, one-sided at 0.99.
+    HistoryT99,
+}
+
+pub const RULES: [Rule; 5] = [
+    Rule::Benchgate,
+    Rule::BenchgateConfirmed,
+    Rule::Ratio5,
+    Rule::Criterion,
+    Rule::HistoryT99,
+];
+
+impl Rule {
+    pub fn name(self) -> &'static str {
+        match self {
+            Rule::Benchgate => "benchgate (history)",
+            Rule::BenchgateConfirmed => "benchgate (history + confirm)",
+            Rule::Ratio5 => "5% ratio vs previous run",
+            Rule::Criterion => "criterion default (Welch, p<0.05, >1%)",
+            Rule::HistoryT99 => "history t-test (0.99)",
+        }
+    }
+}
+
+/// One simulated benchmark run.
+#[derive(Debug, Clone)]
+pub struct SimRun {
+    pub value: f64,
+    pub ci: Interval,
+    pub logs: Vec<f64>,
+}
+
+/// The generator of the issue: x = (1 + δ)·exp(η + ε)·O, η ~ N(0, sb) plus, with probability
+/// 0.03, a bad-runner shift ln(1 + U(0.10, 0.30)); ε ~ N(0, sw); O = 1 + Exp(0.5) with
+/// probability 0.03, else 1.
+#[derive(Debug)]
+pub struct Gen {
+    rng: ChaCha8Rng,
+    exp: Exp<f64>,
+}
+
+impl Gen {
+    pub fn new(seed: u64) -> Self {
+        Gen {
+            rng: ChaCha8Rng::seed_from_u64(seed),
+            exp: Exp::new(0.5).expect("rate"),
+        }
+    }
+
+    /// A run-level shift η.
+    pub fn eta(&mut self, sb: f64) -> f64 {
+        let mut eta = Normal::new(0.0, sb).expect("sd").sample(&mut self.rng);
+        if self.rng.random::<f64>() < 0.03 {
+            eta += (1.0f64 + self.rng.random_range(0.10..0.30)).ln();
+        }
+        eta
+    }
+
+    pub fn pick(&mut self, n: usize) -> usize {
+        self.rng.random_range(0..n)
+    }
+
+    /// A run of `n` samples with run-level shift `eta`; its statistic is the median (what
+    /// benchgate reads from criterion), with a distribution-free 95% interval.
+    pub fn run(&mut self, delta: f64, eta: f64, sw: f64, n: usize) -> SimRun {
+        let eps = Normal::new(0.0, sw).expect("sd");
+        let mut xs: Vec<f64> = (0..n)
+            .map(|_| {
+                let o = if self.rng.random::<f64>() < 0.03 {
+                    1.0 + self.exp.sample(&mut self.rng)
+                } else {
+                    1.0
+                };
+                (1.0 + delta) * (eta + eps.sample(&mut self.rng)).exp() * o
+            })
+            .collect();
+        let logs = xs.iter().map(|x| x.ln()).collect();
+        xs.sort_by(f64::total_cmp);
+        let half = 1.96 * (n as f64).sqrt() / 2.0;
+        let lo = ((n as f64 / 2.0 - half).floor().max(0.0)) as usize;
+        let hi = ((n as f64 / 2.0 + half).ceil() as usize).min(n - 1);
+        SimRun {
+            value: xs[n / 2],
+            ci: Interval {
+                lower: xs[lo],
+                upper: xs[hi],
+                level: 0.95,
+            },
+            logs,
+        }
+    }
+}
+
+/// Warning-or-worse and critical, for one judged metric.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Flags {
+    pub warn: bool,
+    pub critical: bool,
+}
+
+fn flags(status: Status) -> Flags {
+    Flags {
+        warn: matches!(status, Status::Warning | Status::Critical),
+        critical: status == Status::Critical,
+    }
+}
+
+fn time_rule(config: &Config) -> benchgate::config::Rule {
+    config.rule_for(MetricKind::Time, "bench")
+}
+
+/// benchgate's history-mode verdict on one metric alone.
+pub fn benchgate_history(
+    history: &[SimRun],
+    current: &SimRun,
+    policy: &HistoryPolicy,
+    config: &Config,
+) -> Flags {
+    flags(benchgate_assess(history, current, policy, config).status)
+}
+
+/// benchgate's full history-mode assessment of one metric alone.
+pub fn benchgate_assess(
+    history: &[SimRun],
+    current: &SimRun,
+    policy: &HistoryPolicy,
+    config: &Config,
+) -> Assessment {
+    let obs: Vec<Observation> = history
+        .iter()
+        .map(|r| Observation {
+            value: r.value,
+            ci: Some(r.ci),
+            counts: None,
+        })
+        .collect();
+    let samples: Vec<f64> = current.logs.iter().map(|l| l.exp()).collect();
+    let rule = time_rule(config);
+    let unit = Unit::Nanoseconds;
+    let q = Question {
+        current: Observation {
+            value: current.value,
+            ci: Some(current.ci),
+            counts: None,
+        },
+        samples: Some(&samples),
+        history: &obs,
+        direction: Direction::LowerIsBetter,
+        unit: &unit,
+        rule: &rule,
+        policy,
+    };
+    let item = Item {
+        evidence: HistoryMethod.evidence(&q),
+        current: current.value,
+        current_ci: Some(current.ci),
+        direction: Direction::LowerIsBetter,
+        unit: &unit,
+        rule: &rule,
+        environment: Environment::Own,
+    };
+    judge_run(&[item]).assessments.remove(0)
+}
+
+/// Assessments of `trials` unchanged-or-changed metrics in history mode.
+pub fn history_assessments(
+    class: Class,
+    delta: f64,
+    n_hist: usize,
+    trials: usize,
+    seed: u64,
+) -> Vec<Assessment> {
+    let config = Config::default();
+    let mut g = Gen::new(seed);
+    (0..trials)
+        .map(|_| {
+            let history: Vec<SimRun> = (0..n_hist)
+                .map(|_| {
+                    let eta = g.eta(class.sb);
+                    g.run(0.0, eta, class.sw, 100)
+                })
+                .collect();
+            let eta = g.eta(class.sb);
+            let current = g.run(delta, eta, class.sw, 100);
+            benchgate_assess(&history, &current, &config.history, &config)
+        })
+        .collect()
+}
+
+/// benchgate's A/B verdict on one metric.
+pub fn benchgate_ab(base: &[f64], head: &[f64], policy: &HistoryPolicy, config: &Config) -> Flags {
+    let rule = time_rule(config);
+    let unit = Unit::Nanoseconds;
+    let Some(evidence) = ab_evidence(base, head, Direction::LowerIsBetter, policy) else {
+        return Flags::default();
+    };
+    let current = evidence.baseline * (1.0 + evidence.change);
+    let item = Item {
+        evidence,
+        current,
+        current_ci: None,
+        direction: Direction::LowerIsBetter,
+        unit: &unit,
+        rule: &rule,
+        environment: Environment::Own,
+    };
+    flags(judge_run(&[item]).assessments[0].status)
+}
+
+fn welch_two_sided(a: &[f64], b: &[f64]) -> (f64, f64) {
+    let mean = |x: &[f64]| x.iter().sum::<f64>() / x.len() as f64;
+    let var =
+        |x: &[f64], m: f64| x.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (x.len() - 1) as f64;
+    let (ma, mb) = (mean(a), mean(b));
+    let (va, vb) = (var(a, ma) / a.len() as f64, var(b, mb) / b.len() as f64);
+    let t = (mb - ma) / (va + vb).sqrt();
+    let df = (va + vb).powi(2) / (va * va / (a.len() - 1) as f64 + vb * vb / (b.len() - 1) as f64);
+    (2.0 * stats::t_upper_tail(t.abs(), df), mb - ma)
+}
+
+/// A competitor rule's verdict (one level: it flags or it does not).
+pub fn other_rule(rule: Rule, history: &[SimRun], current: &SimRun) -> Flags {
+    let last = history.last().expect("history");
+    let flagged = match rule {
+        Rule::Ratio5 => current.value / last.value - 1.0 > 0.05,
+        Rule::Criterion => {
+            let (p, d) = welch_two_sided(&last.logs, &current.logs);
+            p < 0.05 && d.exp() - 1.0 > 0.01
+        }
+        Rule::HistoryT99 => {
+            let logs: Vec<f64> = history.iter().map(|r| r.value.ln()).collect();
+            let n = logs.len() as f64;
+            let mean = logs.iter().sum::<f64>() / n;
+            let sd = (logs.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+            let t = (current.value.ln() - mean) / (sd * (1.0 + 1.0 / n).sqrt());
+            t > stats::t_quantile(0.99, n - 1.0)
+        }
+        Rule::Benchgate | Rule::BenchgateConfirmed => unreachable!("judged by benchgate"),
+    };
+    Flags {
+        warn: flagged,
+        critical: flagged,
+    }
+}
+
+/// Rates of warning-or-worse and critical over the trials of one cell.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Rates {
+    pub warn: f64,
+    pub critical: f64,
+}
+
+/// History mode: for each trial a fresh history of `n_hist` runs and a current run changed by
+/// `delta`; every rule judges the same data.
+pub fn history_cell(
+    class: Class,
+    delta: f64,
+    n_hist: usize,
+    trials: usize,
+    seed: u64,
+) -> Vec<(Rule, Rates)> {
+    let config = Config::default();
+    let policy = config.history;
+    let mut g = Gen::new(seed);
+    let mut counts = vec![(0usize, 0usize); RULES.len()];
+    for _ in 0..trials {
+        let history: Vec<SimRun> = (0..n_hist)
+            .map(|_| {
+                let eta = g.eta(class.sb);
+                g.run(0.0, eta, class.sw, 100)
+            })
+            .collect();
+        let eta = g.eta(class.sb);
+        let current = g.run(delta, eta, class.sw, 100);
+        for (i, rule) in RULES.iter().enumerate() {
+            let f = match rule {
+                Rule::Benchgate => benchgate_history(&history, &current, &policy, &config),
+                Rule::BenchgateConfirmed => {
+                    let mut f = benchgate_history(&history, &current, &policy, &config);
+                    if f.critical {
+                        let eta = g.eta(class.sb);
+                        let again = g.run(delta, eta, class.sw, 100);
+                        f.critical = benchgate_history(&history, &again, &policy, &config).critical;
+                    }
+                    f
+                }
+                other => other_rule(*other, &history, &current),
+            };
+            counts[i].0 += usize::from(f.warn);
+            counts[i].1 += usize::from(f.critical);
+        }
+    }
+    RULES
+        .iter()
+        .zip(counts)
+        .map(|(r, (w, c))| {
+            (
+                *r,
+                Rates {
+                    warn: w as f64 / trials as f64,
+                    critical: c as f64 / trials as f64,
+                },
+            )
+        })
+        .collect()
+}
+
+/// A/B mode: `rounds` rounds of a base run and a head run, 20 samples each, every run with its
+/// own η as the generator says (on our machines neighbouring runs share little of their noise).
+pub fn ab_cell(class: Class, delta: f64, rounds: usize, trials: usize, seed: u64) -> Rates {
+    let config = Config::default();
+    let policy = config.history;
+    let mut g = Gen::new(seed);
+    let (mut w, mut c) = (0, 0);
+    for _ in 0..trials {
+        let mut base = Vec::new();
+        let mut head = Vec::new();
+        for _ in 0..rounds {
+            let eta = g.eta(class.sb);
+            base.push(g.run(0.0, eta, class.sw, 20).value);
+            let eta = g.eta(class.sb);
+            head.push(g.run(delta, eta, class.sw, 20).value);
+        }
+        let f = benchgate_ab(&base, &head, &policy, &config);
+        w += usize::from(f.warn);
+        c += usize::from(f.critical);
+    }
+    Rates {
+        warn: w as f64 / trials as f64,
+        critical: c as f64 / trials as f64,
+    }
+}
+
+/// What the suite evaluation measured.
+#[derive(Debug, Clone, Default)]
+pub struct SuiteResult {
+    /// Unchanged PRs that failed (any critical).
+    pub false_fail: f64,
+    /// Changed PRs that failed.
+    pub changed_fail: f64,
+    /// Injected regressions flagged critical, per size.
+    pub detected: Vec<(f64, f64)>,
+    /// PRs in which an environment shift was reported.
+    pub shift_reported: f64,
+}
+
+/// A suite of `benchmarks` sharing one machine: η = a job-wide part (shared by every benchmark
+/// of a run, with the bad-runner shift) + a per-benchmark part of half its size. The history is
+/// main's 20 runs; each PR is one more run; changed PRs carry 5 regressions each of 5%, 10%, 20%.
+pub fn suite(
+    class: Class,
+    benchmarks: usize,
+    unchanged: usize,
+    changed: usize,
+    seed: u64,
+) -> SuiteResult {
+    let config = Config::default();
+    let policy = config.history;
+    let rule = time_rule(&config);
+    let unit = Unit::Nanoseconds;
+    let mut g = Gen::new(seed);
+    let job = |g: &mut Gen| g.eta(class.sb);
+    let own = Normal::new(0.0, class.sb / 2.0).expect("sd");
+    let mut histories: Vec<Vec<SimRun>> = vec![Vec::new(); benchmarks];
+    for _ in 0..20 {
+        let j = job(&mut g);
+        for h in histories.iter_mut() {
+            let e = j + own.sample(&mut g.rng);
+            h.push(g.run(0.0, e, class.sw, 100));
+        }
+    }
+    // As `compare` does for a suite: each past run's common shift is taken out of the history.
+    let matrix: Vec<Vec<Option<f64>>> = histories
+        .iter()
+        .map(|h| h.iter().map(|r| Some(r.value.ln())).collect())
+        .collect();
+    let offsets = history_offsets(&matrix, 20).unwrap_or_else(|| vec![0.0; 20]);
+    let observations: Vec<Vec<Observation>> = histories
+        .iter()
+        .map(|h| {
+            h.iter()
+                .zip(&offsets)
+                .map(|(r, o)| {
+                    let f = (-o).exp();
+                    Observation {
+                        value: r.value * f,
+                        ci: Some(Interval {
+                            lower: r.ci.lower * f,
+                            upper: r.ci.upper * f,
+                            level: r.ci.level,
+                        }),
+                        counts: None,
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let sizes = [0.05, 0.10, 0.20];
+    let mut result = SuiteResult::default();
+    let (mut fails_unchanged, mut fails_changed, mut shifts) = (0, 0, 0);
+    let mut detected = [0usize; 3];
+    for pr in 0..unchanged + changed {
+        let is_changed = pr >= unchanged;
+        let mut deltas = vec![0.0; benchmarks];
+        if is_changed {
+            let mut placed = 0;
+            while placed < 15 {
+                let b = g.pick(benchmarks);
+                if deltas[b] == 0.0 {
+                    deltas[b] = sizes[placed / 5];
+                    placed += 1;
+                }
+            }
+        }
+        let j = job(&mut g);
+        let runs: Vec<SimRun> = deltas
+            .iter()
+            .map(|d| {
+                let e = j + own.sample(&mut g.rng);
+                g.run(*d, e, class.sw, 100)
+            })
+            .collect();
+        let samples: Vec<Vec<f64>> = runs
+            .iter()
+            .map(|r| r.logs.iter().map(|l| l.exp()).collect())
+            .collect();
+        let items: Vec<Item> = runs
+            .iter()
+            .enumerate()
+            .map(|(b, r)| {
+                let q = Question {
+                    current: Observation {
+                        value: r.value,
+                        ci: Some(r.ci),
+                        counts: None,
+                    },
+                    samples: Some(&samples[b]),
+                    history: &observations[b],
+                    direction: Direction::LowerIsBetter,
+                    unit: &unit,
+                    rule: &rule,
+                    policy: &policy,
+                };
+                Item {
+                    evidence: HistoryMethod.evidence(&q),
+                    current: r.value,
+                    current_ci: Some(r.ci),
+                    direction: Direction::LowerIsBetter,
+                    unit: &unit,
+                    rule: &rule,
+                    environment: Environment::Estimates,
+                }
+            })
+            .collect();
+        let judged = judge_run(&items);
+        shifts += usize::from(judged.shift.is_some());
+        let failed = judged
+            .assessments
+            .iter()
+            .any(|a| a.status == Status::Critical);
+        if is_changed {
+            fails_changed += usize::from(failed);
+            for (b, a) in judged.assessments.iter().enumerate() {
+                if let Some(k) = sizes.iter().position(|s| *s == deltas[b]) {
+                    detected[k] += usize::from(a.status == Status::Critical);
+                }
+            }
+        } else {
+            fails_unchanged += usize::from(failed);
+        }
+    }
+    result.false_fail = fails_unchanged as f64 / unchanged.max(1) as f64;
+    result.changed_fail = fails_changed as f64 / changed.max(1) as f64;
+    result.detected = sizes
+        .iter()
+        .zip(detected)
+        .map(|(s, d)| (*s, d as f64 / (5 * changed.max(1)) as f64))
+        .collect();
+    result.shift_reported = shifts as f64 / (unchanged + changed).max(1) as f64;
+    result
+}

@@ -53,6 +53,49 @@ enum Command {
     Ingest(IngestArgs),
     /// Merge the runs of sharded jobs into one; two shards with the same metric are an error.
     Merge(IngestArgs),
+    /// Measure two revisions alternately in this job and compare them: the strict mode for
+    /// noisy runners, with no stored baseline.
+    Ab(AbArgs),
+}
+
+#[derive(Debug, Args)]
+struct AbArgs {
+    /// The base revision (anything `git rev-parse` accepts).
+    #[arg(long, value_name = "REV")]
+    base: String,
+    /// The head revision.
+    #[arg(long, value_name = "REV")]
+    head: String,
+    /// Rounds of base-then-head measurements.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(2..=100))]
+    rounds: u16,
+    /// What the command writes, relative to the checkout (e.g. `target/criterion`).
+    #[arg(long, value_name = "PATH")]
+    results: String,
+    /// Threshold policy [default: ./benchgate.toml when it exists, else built-in defaults].
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Write the full markdown report here.
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
+    /// Write the short pull-request comment here.
+    #[arg(long, value_name = "FILE")]
+    comment: Option<PathBuf>,
+    /// Write the machine-readable report here.
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// Which verdict fails the check (exit 1).
+    #[arg(long, value_enum, default_value_t = FailOn::Critical)]
+    fail_on: FailOn,
+    /// Read results in this format instead of detecting it.
+    #[arg(long, value_name = "NAME", value_parser = clap::builder::PossibleValuesParser::new(Format::names()))]
+    format: Option<String>,
+    /// Which criterion result set to read.
+    #[arg(long, value_name = "NAME", default_value = "new")]
+    criterion_baseline: String,
+    /// The bench command, run in each checkout: `-- cargo bench --bench main`.
+    #[arg(last = true, required = true, value_name = "COMMAND")]
+    command: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -189,6 +232,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Baseline(BaselineCommand::Create(args)) => baseline_cmd(args, true),
         Command::Baseline(BaselineCommand::Update(args)) => baseline_cmd(args, false),
         Command::Ingest(args) | Command::Merge(args) => ingest_cmd(args),
+        Command::Ab(args) => ab_cmd(args),
     }
 }
 
@@ -216,26 +260,63 @@ fn compare_cmd(args: CompareArgs) -> Result<u8> {
         max_runs: b.window.max_runs,
         max_age_days: b.window.max_age_days,
     });
+    let outputs = Outputs {
+        report: args.report.clone(),
+        comment: args.comment.clone(),
+        json: args.json.clone(),
+        fail_on: args.fail_on,
+    };
+    publish(
+        &comparison,
+        &config,
+        &run.meta,
+        info,
+        &templates,
+        args.report_link.clone(),
+        &outputs,
+    )
+}
+
+/// Where the rendered reports go and which verdict fails.
+#[derive(Debug)]
+struct Outputs {
+    report: Option<PathBuf>,
+    comment: Option<PathBuf>,
+    json: Option<PathBuf>,
+    fail_on: FailOn,
+}
+
+/// Renders every output, writes the requested files, prints the summary, and returns the exit
+/// code of the verdict.
+fn publish(
+    comparison: &compare::Comparison,
+    config: &Config,
+    current: &RunMeta,
+    baseline: Option<BaselineInfo>,
+    templates: &Templates,
+    report_link: Option<String>,
+    out: &Outputs,
+) -> Result<u8> {
     let ctx = report::Context {
-        comparison: &comparison,
-        config: &config,
-        current: &run.meta,
-        baseline: info,
+        comparison,
+        config,
+        current,
+        baseline,
         generated_at: Utc::now(),
         tool_version: env!("CARGO_PKG_VERSION"),
-        report_link: args.report_link.clone(),
+        report_link,
     };
-    let rendered = report::render(&ctx, &templates)?;
+    let rendered = report::render(&ctx, templates)?;
     let outputs: Vec<(&Path, &str)> = [
-        (args.report.as_deref(), rendered.report.as_str()),
-        (args.comment.as_deref(), rendered.comment.as_str()),
-        (args.json.as_deref(), rendered.json.as_str()),
+        (out.report.as_deref(), rendered.report.as_str()),
+        (out.comment.as_deref(), rendered.comment.as_str()),
+        (out.json.as_deref(), rendered.json.as_str()),
     ]
     .into_iter()
     .filter_map(|(path, text)| path.map(|p| (p, text)))
     .collect();
     write_all(&outputs)?;
-    print!("{}", report::terminal(&comparison));
+    print!("{}", report::terminal(comparison));
     if !outputs.is_empty() {
         let names: Vec<String> = outputs
             .iter()
@@ -243,7 +324,7 @@ fn compare_cmd(args: CompareArgs) -> Result<u8> {
             .collect();
         println!("wrote {}", names.join(", "));
     }
-    let fails = match args.fail_on {
+    let fails = match out.fail_on {
         FailOn::Critical => comparison.verdict == Verdict::Critical,
         FailOn::Warning => comparison.verdict != Verdict::Pass,
         FailOn::Never => false,
@@ -304,6 +385,154 @@ fn regex_escape(name: &str) -> String {
         out.push(c);
     }
     out
+}
+
+/// Git worktrees of the two revisions, removed however the command ends.
+struct Worktrees {
+    repo: PathBuf,
+    paths: Vec<PathBuf>,
+    dir: tempfile::TempDir,
+}
+
+impl Drop for Worktrees {
+    fn drop(&mut self) {
+        for p in &self.paths {
+            let _ = std::process::Command::new("git")
+                .arg("-C")
+                .arg(&self.repo)
+                .args(["worktree", "remove", "--force"])
+                .arg(p)
+                .output();
+        }
+        let _ = std::process::Command::new("git")
+            .arg("-C")
+            .arg(&self.repo)
+            .args(["worktree", "prune"])
+            .output();
+    }
+}
+
+fn git_in(repo: &Path, args: &[&str]) -> Result<String> {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(repo)
+        .args(args)
+        .output()
+        .context("cannot run git; `benchgate ab` needs git on the PATH")?;
+    if !out.status.success() {
+        bail!(
+            "git {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+fn ab_cmd(args: AbArgs) -> Result<u8> {
+    let config = load_config(args.config.as_deref())?;
+    let repo = PathBuf::from(
+        git_in(Path::new("."), &["rev-parse", "--show-toplevel"])
+            .context("`benchgate ab` runs inside a git checkout")?,
+    );
+    let resolve = |rev: &str| {
+        git_in(&repo, &["rev-parse", "--verify", "--quiet", &format!("{rev}^{{commit}}")])
+            .with_context(|| format!("{rev:?} is not a commit in {}; fetch it first (e.g. `fetch-depth: 0` in actions/checkout)", repo.display()))
+    };
+    let (base_sha, head_sha) = (resolve(&args.base)?, resolve(&args.head)?);
+    let dir =
+        tempfile::tempdir().context("cannot create a temporary directory for the checkouts")?;
+    let mut trees = Worktrees {
+        repo: repo.clone(),
+        paths: Vec::new(),
+        dir,
+    };
+    for (name, sha) in [("base", &base_sha), ("head", &head_sha)] {
+        let path = trees.dir.path().join(name);
+        git_in(
+            &repo,
+            &[
+                "worktree",
+                "add",
+                "--detach",
+                &path.display().to_string(),
+                sha,
+            ],
+        )?;
+        trees.paths.push(path);
+    }
+    let options = ingest::Options {
+        criterion_baseline: args.criterion_baseline.clone(),
+        format: args.format.as_deref().and_then(Format::parse),
+    };
+    let (mut base_runs, mut head_runs) = (Vec::new(), Vec::new());
+    for round in 1..=args.rounds {
+        for (side, path, sha, runs) in [
+            ("base", &trees.paths[0], &base_sha, &mut base_runs),
+            ("head", &trees.paths[1], &head_sha, &mut head_runs),
+        ] {
+            eprintln!(
+                "benchgate: round {round}/{}: {side} ({})",
+                args.rounds,
+                &sha[..sha.len().min(12)]
+            );
+            let status = std::process::Command::new(&args.command[0])
+                .args(&args.command[1..])
+                .current_dir(path)
+                .status()
+                .with_context(|| format!("cannot run {:?}", args.command[0]))?;
+            if !status.success() {
+                bail!(
+                    "the bench command failed in the {side} checkout in round {round} ({status})"
+                );
+            }
+            let (_, _, parsed) = read_any(&path.join(&args.results), &options)?;
+            let meta = RunMeta {
+                commit: Some(sha.clone()),
+                ..RunMeta::default()
+            };
+            runs.push(Run::new(meta, parsed.metrics));
+        }
+    }
+    let comparison = compare::ab::compare_rounds(&base_runs, &head_runs, &config);
+    let mut meta = run_meta(&MetaArgs {
+        commit: Some(head_sha.clone()),
+        branch: None,
+        timestamp: None,
+    })?;
+    meta.sources.push(SourceInfo {
+        path: args.results.clone(),
+        format: "same-job A/B rounds".into(),
+    });
+    let info = BaselineInfo {
+        source: format!(
+            "base revision {} measured in this job",
+            &base_sha[..base_sha.len().min(12)]
+        ),
+        id: base_sha[..base_sha.len().min(12)].to_string(),
+        runs: base_runs.len(),
+        oldest: None,
+        newest: None,
+        newest_commit: Some(base_sha.clone()),
+        max_runs: base_runs.len(),
+        max_age_days: 0,
+    };
+    drop(trees);
+    let outputs = Outputs {
+        report: args.report.clone(),
+        comment: args.comment.clone(),
+        json: args.json.clone(),
+        fail_on: args.fail_on,
+    };
+    publish(
+        &comparison,
+        &config,
+        &meta,
+        Some(info),
+        &Templates::builtin(),
+        None,
+        &outputs,
+    )
 }
 
 fn baseline_cmd(args: BaselineArgs, create: bool) -> Result<u8> {

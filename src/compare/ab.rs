@@ -1,11 +1,123 @@
 //! Same-job A/B evidence: the base and head revisions measured alternately (ABAB...) on one
 //! machine, compared round by round on the log scale.
 
-use crate::config::HistoryPolicy;
-use crate::model::Direction;
+use std::collections::BTreeMap;
 
-use super::method::{Evidence, Test};
-use super::stats;
+use crate::baseline::Summary;
+use crate::config::{Config, HistoryPolicy};
+use crate::model::{Direction, MetricKind, Run};
+
+use super::judge::{self, Environment, Item};
+use super::method::{Evidence, Status, Test};
+use super::{Comparison, row, stats, verdict_of};
+
+/// Compares the rounds of a same-job A/B measurement: `base[r]` and `head[r]` are the runs of
+/// round `r`. Every metric measured in every round on both sides is judged with
+/// [`ab_evidence`], all together under the run-wide control; metrics on one side only are new
+/// or missing.
+pub fn compare_rounds(base: &[Run], head: &[Run], config: &Config) -> Comparison {
+    let values = |runs: &[Run]| {
+        let mut by_key: BTreeMap<String, (Summary, Vec<f64>)> = BTreeMap::new();
+        for run in runs {
+            for m in &run.metrics {
+                by_key
+                    .entry(m.key())
+                    .or_insert_with(|| (Summary::from(m), Vec::new()))
+                    .1
+                    .push(m.value);
+            }
+        }
+        by_key
+    };
+    let (a, b) = (values(base), values(head));
+    let mut rows = Vec::new();
+    let mut evidence = Vec::new();
+    for (key, (summary, head_values)) in &b {
+        let Some((_, base_values)) = a.get(key) else {
+            let mut r = row(summary, key.clone(), &[], config);
+            r.reason = "measured on the head revision only".into();
+            rows.push(r);
+            continue;
+        };
+        let mut r = row(summary, key.clone(), &[], config);
+        r.history = base_values.clone();
+        r.current = Some(stats::median(head_values).unwrap_or(summary.value));
+        r.current_ci = None;
+        match ab_evidence(base_values, head_values, summary.direction, &config.history) {
+            Some(ev) => evidence.push((rows.len(), ev)),
+            None => {
+                r.status = Status::Inconclusive;
+                r.reason = format!(
+                    "{} base and {} head value(s): at least two a side, all positive, are needed",
+                    base_values.len(),
+                    head_values.len()
+                );
+            }
+        }
+        rows.push(r);
+    }
+    for (key, (summary, base_values)) in &a {
+        if !b.contains_key(key) {
+            let mut r = row(summary, key.clone(), &[], config);
+            r.history = base_values.clone();
+            r.current = None;
+            r.current_ci = None;
+            r.status = Status::Missing;
+            r.reason = "measured on the base revision only".into();
+            rows.push(r);
+        }
+    }
+    let items: Vec<Item> = evidence
+        .iter()
+        .map(|(i, ev)| Item {
+            evidence: ev.clone(),
+            current: rows[*i].current.unwrap_or(f64::NAN),
+            current_ci: None,
+            direction: rows[*i].direction,
+            unit: &rows[*i].unit,
+            rule: &rows[*i].rule,
+            environment: if rows[*i].kind == MetricKind::Time {
+                Environment::Estimates
+            } else {
+                Environment::Own
+            },
+        })
+        .collect();
+    let judged = judge::judge_run(&items);
+    drop(items);
+    for ((i, _), a) in evidence.iter().zip(judged.assessments) {
+        rows[*i].status = a.status;
+        rows[*i].reason = a.reason.clone();
+        rows[*i].assessment = Some(a);
+    }
+    rows.sort_by(|x, y| (x.kind, &x.key).cmp(&(y.kind, &y.key)));
+    let mut notes = vec![format!(
+        "Same-job A/B: {} round(s) of the base revision and {} of the head, alternated on this machine; no stored baseline was used.",
+        base.len(),
+        head.len()
+    )];
+    if let Some(shift) = judged.shift {
+        notes.push(format!(
+            "Environment shift: across {} benchmarks the head side moved {:+.1}% as a whole; each benchmark was judged relative to it.",
+            judged.shift_metrics,
+            shift * 100.0
+        ));
+    }
+    Comparison {
+        verdict: verdict_of(&rows),
+        rows,
+        history_runs: base.len(),
+        notes,
+        events: Vec::new(),
+        method: "same-job A/B",
+        method_steps: vec![
+            "Both revisions are built in their own git worktree and the bench command runs alternately, base then head, for every round.".into(),
+            "Each round's result files are read with the usual adapters; per metric, one value per round and side.".into(),
+            "A pooled two-sample t-test on the log values (ν = n_base + n_head − 2), with at most one disturbed round a side left out by the Hampel identifier.".into(),
+            "Critical: past the critical threshold and significant after Benjamini–Hochberg control (q = 0.05) across the run's metrics; warning: past the warning threshold with p ≤ 0.01; improved: better by the warning threshold with p ≤ 0.05.".into(),
+        ],
+    }
+}
 
 /// Compares the head revision's per-round values with the base's with a pooled two-sample
 /// t-test on the log values (Student, 1908), ν = n_base + n_head − 2. Alternating the rounds

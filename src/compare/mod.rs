@@ -152,7 +152,7 @@ pub fn confirm(first: &mut Comparison, second: &Comparison) {
     first.notes.push("Critical rows were re-measured in the same job: only regressions that reproduced stay critical.".into());
 }
 
-fn verdict_of(rows: &[Row]) -> Verdict {
+pub(crate) fn verdict_of(rows: &[Row]) -> Verdict {
     if rows.iter().any(|r| r.status == Status::Critical) {
         Verdict::Critical
     } else if rows.iter().any(|r| r.status == Status::Warning) {
@@ -270,7 +270,7 @@ fn history_of<'a>(runs: &'a [BaselineRun], key: &str) -> Vec<&'a Summary> {
 }
 
 /// A row for `metric` with its history and rule, before any judgement.
-fn row(metric: &Summary, key: String, history: &[&Summary], config: &Config) -> Row {
+pub(crate) fn row(metric: &Summary, key: String, history: &[&Summary], config: &Config) -> Row {
     Row {
         key,
         suite: metric.suite.clone(),

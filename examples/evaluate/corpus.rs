@@ -395,6 +395,10 @@ pub fn ab_cell(class: Class, delta: f64, rounds: usize, trials: usize, seed: u64
 pub struct SuiteResult {
     /// Unchanged PRs that failed (any critical).
     pub false_fail: f64,
+    /// Unchanged PRs that failed after the confirmation re-run of their critical benchmarks.
+    pub false_fail_confirmed: f64,
+    /// Changed PRs that failed after the confirmation re-run.
+    pub changed_fail_confirmed: f64,
     /// Changed PRs that failed.
     pub changed_fail: f64,
     /// Injected regressions flagged critical, per size.
@@ -457,6 +461,7 @@ pub fn suite(
     let sizes = [0.05, 0.10, 0.20];
     let mut result = SuiteResult::default();
     let (mut fails_unchanged, mut fails_changed, mut shifts) = (0, 0, 0);
+    let (mut confirmed_unchanged, mut confirmed_changed) = (0, 0);
     let mut detected = [0usize; 3];
     for pr in 0..unchanged + changed {
         let is_changed = pr >= unchanged;
@@ -472,53 +477,73 @@ pub fn suite(
             }
         }
         let j = job(&mut g);
-        let runs: Vec<SimRun> = deltas
+        let mut runs: Vec<SimRun> = deltas
             .iter()
             .map(|d| {
                 let e = j + own.sample(&mut g.rng);
                 g.run(*d, e, class.sw, 100)
             })
             .collect();
-        let samples: Vec<Vec<f64>> = runs
-            .iter()
-            .map(|r| r.logs.iter().map(|l| l.exp()).collect())
-            .collect();
-        let items: Vec<Item> = runs
-            .iter()
-            .enumerate()
-            .map(|(b, r)| {
-                let q = Question {
-                    current: Observation {
-                        value: r.value,
-                        ci: Some(r.ci),
-                        counts: None,
-                    },
-                    samples: Some(&samples[b]),
-                    history: &observations[b],
-                    direction: Direction::LowerIsBetter,
-                    unit: &unit,
-                    rule: &rule,
-                    policy: &policy,
-                };
-                Item {
-                    evidence: HistoryMethod.evidence(&q),
-                    current: r.value,
-                    current_ci: Some(r.ci),
-                    direction: Direction::LowerIsBetter,
-                    unit: &unit,
-                    rule: &rule,
-                    environment: Environment::Estimates,
-                }
-            })
-            .collect();
-        let judged = judge_run(&items);
+        let judge = |runs: &[SimRun]| {
+            let samples: Vec<Vec<f64>> = runs
+                .iter()
+                .map(|r| r.logs.iter().map(|l| l.exp()).collect())
+                .collect();
+            let items: Vec<Item> = runs
+                .iter()
+                .enumerate()
+                .map(|(b, r)| {
+                    let q = Question {
+                        current: Observation {
+                            value: r.value,
+                            ci: Some(r.ci),
+                            counts: None,
+                        },
+                        samples: Some(&samples[b]),
+                        history: &observations[b],
+                        direction: Direction::LowerIsBetter,
+                        unit: &unit,
+                        rule: &rule,
+                        policy: &policy,
+                    };
+                    Item {
+                        evidence: HistoryMethod.evidence(&q),
+                        current: r.value,
+                        current_ci: Some(r.ci),
+                        direction: Direction::LowerIsBetter,
+                        unit: &unit,
+                        rule: &rule,
+                        environment: Environment::Estimates,
+                    }
+                })
+                .collect();
+            judge_run(&items)
+        };
+        let judged = judge(&runs);
         shifts += usize::from(judged.shift.is_some());
         let failed = judged
             .assessments
             .iter()
             .any(|a| a.status == Status::Critical);
+        // Confirmation, as `compare --confirm` does: only the critical benchmarks run again (in a
+        // new job), the others keep their values, and a critical must reproduce.
+        let flagged: Vec<usize> = (0..benchmarks)
+            .filter(|b| judged.assessments[*b].status == Status::Critical)
+            .collect();
+        let confirmed = !flagged.is_empty() && {
+            let j2 = job(&mut g);
+            for b in &flagged {
+                let e = j2 + own.sample(&mut g.rng);
+                runs[*b] = g.run(deltas[*b], e, class.sw, 100);
+            }
+            let again = judge(&runs);
+            flagged
+                .iter()
+                .any(|b| again.assessments[*b].status == Status::Critical)
+        };
         if is_changed {
             fails_changed += usize::from(failed);
+            confirmed_changed += usize::from(confirmed);
             for (b, a) in judged.assessments.iter().enumerate() {
                 if let Some(k) = sizes.iter().position(|s| *s == deltas[b]) {
                     detected[k] += usize::from(a.status == Status::Critical);
@@ -526,10 +551,13 @@ pub fn suite(
             }
         } else {
             fails_unchanged += usize::from(failed);
+            confirmed_unchanged += usize::from(confirmed);
         }
     }
     result.false_fail = fails_unchanged as f64 / unchanged.max(1) as f64;
     result.changed_fail = fails_changed as f64 / changed.max(1) as f64;
+    result.false_fail_confirmed = confirmed_unchanged as f64 / unchanged.max(1) as f64;
+    result.changed_fail_confirmed = confirmed_changed as f64 / changed.max(1) as f64;
     result.detected = sizes
         .iter()
         .zip(detected)

@@ -805,6 +805,21 @@ fn testbed() -> Testbed {
         cores: std::thread::available_parallelism()
             .ok()
             .and_then(|n| u32::try_from(n.get()).ok()),
+        // The Rust toolchain when there is one: a compiler upgrade moves benchmarks too.
+        toolchain: std::process::Command::new("rustc")
+            .arg("--version")
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .and_then(|o| {
+                let v = String::from_utf8_lossy(&o.stdout);
+                v.split_whitespace()
+                    .take(2)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+                    .into()
+            })
+            .filter(|v: &String| !v.is_empty()),
     }
 }
 

@@ -227,13 +227,24 @@ impl Default for Config {
                 ..Threshold::relative(c)
             },
         };
+        // Peak memory is nearly deterministic: a change must also be at least 1 MiB.
+        let memory = Rule {
+            warning: Threshold {
+                absolute: Some(Quantity::Bytes(1024.0 * 1024.0)),
+                ..Threshold::relative(10.0)
+            },
+            critical: Threshold {
+                absolute: Some(Quantity::Bytes(1024.0 * 1024.0)),
+                ..Threshold::relative(15.0)
+            },
+        };
         let rules = BTreeMap::from([
             (MetricKind::Time, rule(5.0, 10.0)),
             (MetricKind::Latency, rule(5.0, 10.0)),
             (MetricKind::Throughput, rule(5.0, 10.0)),
             (MetricKind::ErrorRate, rate(2.0, 5.0)),
             (MetricKind::Cpu, rule(10.0, 15.0)),
-            (MetricKind::Memory, rule(10.0, 15.0)),
+            (MetricKind::Memory, memory),
             (MetricKind::Custom, rule(5.0, 10.0)),
         ]);
         Config {

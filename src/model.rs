@@ -61,6 +61,9 @@ pub struct Testbed {
     pub cpu_model: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cores: Option<u32>,
+    /// The compiler that built the benchmarks, when known (e.g. `rustc 1.95.0`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub toolchain: Option<String>,
 }
 
 impl Testbed {
@@ -82,6 +85,9 @@ impl Testbed {
         }
         if let Some(cores) = self.cores {
             text.push_str(&format!(" ({cores} cores)"));
+        }
+        if let Some(tc) = &self.toolchain {
+            text.push_str(&format!(", {tc}"));
         }
         if text.is_empty() {
             "unknown".to_string()
@@ -108,6 +114,7 @@ impl Testbed {
             self.cores.map(|c| c.to_string()),
             other.cores.map(|c| c.to_string()),
         );
+        cmp("toolchain", self.toolchain.clone(), other.toolchain.clone());
         out
     }
 }

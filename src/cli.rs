@@ -56,6 +56,50 @@ enum Command {
     /// Measure two revisions alternately in this job and compare them: the strict mode for
     /// noisy runners, with no stored baseline.
     Ab(AbArgs),
+    /// Validate a deployment from Prometheus: the current window against the baseline period
+    /// before it, the configuration's `[prometheus]` queries; exit 1 on a critical regression.
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, Args)]
+struct VerifyArgs {
+    /// Configuration with a `[prometheus]` section [default: ./benchgate.toml].
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// End of the current window, RFC 3339 [default: now].
+    #[arg(long, value_name = "TIME")]
+    at: Option<String>,
+    /// Start the current window at this time (e.g. the deploy), RFC 3339, instead of the
+    /// configured `window` before its end.
+    #[arg(long, value_name = "TIME")]
+    since: Option<String>,
+    /// Wait this long before the first check (e.g. `5m` after a deploy).
+    #[arg(long, value_name = "DURATION")]
+    warmup: Option<String>,
+    /// Check again at this interval (with `--for`), stopping at the first critical.
+    #[arg(long, value_name = "DURATION", requires = "for_")]
+    every: Option<String>,
+    /// How long to keep checking (with `--every`).
+    #[arg(long = "for", value_name = "DURATION", requires = "every")]
+    for_: Option<String>,
+    /// Shell command to run once on the first critical verdict (e.g. a rollback).
+    #[arg(long, value_name = "COMMAND")]
+    on_critical: Option<String>,
+    /// Post a Slack-compatible JSON summary of each check to this URL.
+    #[arg(long, value_name = "URL")]
+    notify_webhook: Option<String>,
+    /// Write the full markdown report here.
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
+    /// Write the short comment here.
+    #[arg(long, value_name = "FILE")]
+    comment: Option<PathBuf>,
+    /// Write the machine-readable report here.
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// Which verdict fails (exit 1).
+    #[arg(long, value_enum, default_value_t = FailOn::Critical)]
+    fail_on: FailOn,
 }
 
 #[derive(Debug, Args)]
@@ -233,6 +277,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Baseline(BaselineCommand::Update(args)) => baseline_cmd(args, false),
         Command::Ingest(args) | Command::Merge(args) => ingest_cmd(args),
         Command::Ab(args) => ab_cmd(args),
+        Command::Verify(args) => verify_cmd(args),
     }
 }
 
@@ -385,6 +430,251 @@ fn regex_escape(name: &str) -> String {
         out.push(c);
     }
     out
+}
+
+fn duration_arg(flag: &str, text: &str) -> Result<std::time::Duration> {
+    ingest::prometheus::duration_seconds(text)
+        .map(std::time::Duration::from_secs)
+        .with_context(|| format!("{flag} {text:?} is not a duration like 30s, 5m, 1h or 7d"))
+}
+
+fn verify_cmd(args: VerifyArgs) -> Result<u8> {
+    let config = load_config(args.config.as_deref())?;
+    let Some(prom) = config.prometheus.clone() else {
+        bail!(
+            "{}: no [prometheus] section; add one with `url` and `[[prometheus.query]]` entries (see README, \"Production validation\")",
+            config.source
+        );
+    };
+    if prom.queries.is_empty() {
+        bail!(
+            "{}: [prometheus] has no `[[prometheus.query]]` entries",
+            config.source
+        );
+    }
+    let time = |flag: &str, t: &str| -> Result<DateTime<Utc>> {
+        Ok(DateTime::parse_from_rfc3339(t.trim())
+            .with_context(|| {
+                format!("{flag} {t:?} is not an RFC 3339 time such as 2026-12-04T16:07:16Z")
+            })?
+            .with_timezone(&Utc))
+    };
+    let at = args.at.as_deref().map(|t| time("--at", t)).transpose()?;
+    let since = args
+        .since
+        .as_deref()
+        .map(|t| time("--since", t))
+        .transpose()?;
+    let mut prom = prom;
+    let every = args
+        .every
+        .as_deref()
+        .map(|e| duration_arg("--every", e))
+        .transpose()?;
+    let until = args
+        .for_
+        .as_deref()
+        .map(|f| duration_arg("--for", f))
+        .transpose()?
+        .map(|f| std::time::Instant::now() + f);
+    if let Some(w) = &args.warmup {
+        let wait = duration_arg("--warmup", w)?;
+        eprintln!("benchgate: warming up for {w}");
+        std::thread::sleep(wait);
+    }
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(std::time::Duration::from_secs(60)))
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let outputs = Outputs {
+        report: args.report.clone(),
+        comment: args.comment.clone(),
+        json: args.json.clone(),
+        fail_on: args.fail_on,
+    };
+    let mut rolled_back = false;
+    loop {
+        let now = at.unwrap_or_else(Utc::now);
+        if let Some(start) = since {
+            let seconds = (now - start).num_seconds();
+            if seconds < 60 {
+                bail!(
+                    "--since {start} leaves a window of {seconds} s before {now}; it needs at least a minute of data"
+                );
+            }
+            prom.window = seconds as u64;
+        }
+        let (run, baseline) = prometheus_snapshot(&agent, &prom, now)?;
+        let comparison = compare::compare(&run, Some(&baseline), &config, &HistoryMethod);
+        let info = BaselineInfo {
+            source: format!(
+                "Prometheus {} ({} step(s) before the window)",
+                prom.url,
+                baseline.runs.len()
+            ),
+            id: baseline.id(),
+            runs: baseline.runs.len(),
+            oldest: baseline.oldest_time(),
+            newest: baseline.newest_time(),
+            newest_commit: None,
+            max_runs: baseline.window.max_runs,
+            max_age_days: baseline.window.max_age_days,
+        };
+        let code = publish(
+            &comparison,
+            &config,
+            &run.meta,
+            Some(info),
+            &Templates::builtin(),
+            None,
+            &outputs,
+        )?;
+        if let Some(url) = &args.notify_webhook {
+            notify(&agent, url, &comparison, now);
+        }
+        let critical = comparison.verdict == Verdict::Critical;
+        if critical && !rolled_back {
+            if let Some(command) = &args.on_critical {
+                rolled_back = true;
+                eprintln!("benchgate: critical regression: running {command:?}");
+                match std::process::Command::new("sh")
+                    .args(["-c", command])
+                    .status()
+                {
+                    Ok(status) => eprintln!("benchgate: {command:?} exited with {status}"),
+                    Err(e) => eprintln!("benchgate: cannot run {command:?}: {e}"),
+                }
+            }
+        }
+        let more =
+            !critical && every.is_some() && until.is_some_and(|u| std::time::Instant::now() < u);
+        if !more {
+            return Ok(code);
+        }
+        if let Some(e) = every {
+            std::thread::sleep(e);
+        }
+    }
+}
+
+/// Reads every configured query: a range query over the baseline period (one value per step,
+/// each over the step before it) and an instant query over the current window.
+fn prometheus_snapshot(
+    agent: &ureq::Agent,
+    prom: &crate::config::PrometheusConfig,
+    at: DateTime<Utc>,
+) -> Result<(Run, Baseline)> {
+    use crate::ingest::prometheus::{parse_instant, parse_range};
+    let fetch = |path: &str, params: &[(&str, String)]| -> Result<Vec<u8>> {
+        let url = format!("{}{path}", prom.url);
+        let mut request = agent.get(&url);
+        for (k, v) in params {
+            request = request.query(k, v);
+        }
+        let mut response = request.call().with_context(|| {
+            format!("cannot reach Prometheus at {}; check `url` in [prometheus] and that the server runs", prom.url)
+        })?;
+        let status = response.status();
+        let body = response
+            .body_mut()
+            .read_to_vec()
+            .with_context(|| format!("{url}: cannot read the answer"))?;
+        if !(status.is_success() || status.as_u16() == 400 || status.as_u16() == 422) {
+            bail!("{url}: Prometheus answered {status}");
+        }
+        Ok(body)
+    };
+    let window_start = at - chrono::Duration::seconds(prom.window as i64);
+    let first = window_start - chrono::Duration::seconds(prom.baseline as i64)
+        + chrono::Duration::seconds(prom.step as i64);
+    let mut by_time: BTreeMap<i64, Vec<crate::model::Metric>> = BTreeMap::new();
+    let mut current = Vec::new();
+    for q in &prom.queries {
+        let body = fetch(
+            "/api/v1/query_range",
+            &[
+                ("query", q.promql(prom.step)),
+                ("start", first.timestamp().to_string()),
+                ("end", window_start.timestamp().to_string()),
+                ("step", prom.step.to_string()),
+            ],
+        )?;
+        for (t, v) in parse_range(q, &body)? {
+            by_time.entry(t as i64).or_default().push(q.metric(v));
+        }
+        let body = fetch(
+            "/api/v1/query",
+            &[
+                ("query", q.promql(prom.window)),
+                ("time", at.timestamp().to_string()),
+            ],
+        )?;
+        current.push(q.metric(parse_instant(q, &body)?));
+    }
+    let days = (prom.baseline / 86_400 + 2) as u32;
+    let mut baseline = Baseline::new(Window {
+        max_runs: by_time.len().max(1),
+        max_age_days: days,
+    });
+    for (t, metrics) in by_time {
+        let meta = RunMeta {
+            timestamp: DateTime::from_timestamp(t, 0),
+            branch: Some("production".into()),
+            ..RunMeta::default()
+        };
+        baseline.append(meta, &metrics);
+    }
+    let meta = RunMeta {
+        timestamp: Some(at),
+        branch: Some("production".into()),
+        sources: vec![SourceInfo {
+            path: prom.url.clone(),
+            format: "prometheus".into(),
+        }],
+        ..RunMeta::default()
+    };
+    Ok((Run::new(meta, current), baseline))
+}
+
+/// Posts a Slack-compatible summary; a failed post is reported and changes nothing.
+fn notify(agent: &ureq::Agent, url: &str, c: &compare::Comparison, at: DateTime<Utc>) {
+    let mut lines = vec![format!(
+        "benchgate: {} at {}",
+        c.verdict.as_str().to_uppercase(),
+        at.format("%Y-%m-%d %H:%M UTC")
+    )];
+    for r in c
+        .rows
+        .iter()
+        .filter(|r| {
+            matches!(
+                r.status,
+                compare::Status::Critical | compare::Status::Warning
+            )
+        })
+        .take(10)
+    {
+        let change = r
+            .assessment
+            .as_ref()
+            .map_or_else(String::new, |a| format!(" {:+.1}%", a.change * 100.0));
+        lines.push(format!(
+            "• {} {}{change}",
+            r.status.as_str(),
+            report::view::metric_name(r)
+        ));
+    }
+    let body = serde_json::json!({ "text": lines.join("\n") }).to_string();
+    match agent
+        .post(url)
+        .header("Content-Type", "application/json")
+        .send(body.as_str())
+    {
+        Ok(r) if r.status().is_success() => {}
+        Ok(r) => eprintln!("benchgate: the webhook answered {}", r.status()),
+        Err(e) => eprintln!("benchgate: cannot post to the webhook: {e}"),
+    }
 }
 
 /// Git worktrees of the two revisions, removed however the command ends.

@@ -200,12 +200,27 @@ pub struct Override {
     pub critical: Option<Threshold>,
 }
 
+/// Where production metrics come from, for `benchgate verify`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrometheusConfig {
+    /// The server's base URL, e.g. `http://prometheus:9090`.
+    pub url: String,
+    /// The current window, in seconds (default 1 hour).
+    pub window: u64,
+    /// The baseline period before the window, in seconds (default 7 days).
+    pub baseline: u64,
+    /// One baseline value per step, in seconds (default 1 hour).
+    pub step: u64,
+    pub queries: Vec<crate::ingest::prometheus::PromQuery>,
+}
+
 /// The whole policy.
 #[derive(Debug, Clone)]
 pub struct Config {
     pub rules: BTreeMap<MetricKind, Rule>,
     pub overrides: Vec<Override>,
     pub history: HistoryPolicy,
+    pub prometheus: Option<PrometheusConfig>,
     /// Where the policy came from (a path, or "built-in defaults").
     pub source: String,
 }
@@ -251,6 +266,7 @@ impl Default for Config {
             rules,
             overrides: Vec::new(),
             history: HistoryPolicy::default(),
+            prometheus: None,
             source: "built-in defaults".to_string(),
         }
     }
@@ -381,8 +397,82 @@ impl Config {
                 policy.unmeasured_noise = t.relative;
             }
         }
+        if let Some(p) = raw.prometheus {
+            config.prometheus = Some(prometheus(p, &err)?);
+        }
         Ok(config)
     }
+}
+
+fn prometheus(
+    p: RawPrometheus,
+    err: &impl Fn(std::ops::Range<usize>, String) -> Error,
+) -> Result<PrometheusConfig> {
+    use crate::ingest::generic::{default_direction, default_kind, unit};
+    use crate::ingest::prometheus::{PromQuery, duration_seconds};
+    let dur = |d: &Option<Spanned<String>>, default: u64| match d {
+        Some(s) => duration_seconds(s.get_ref()).ok_or_else(|| {
+            err(
+                s.span(),
+                format!("{:?} is not a duration like 30s, 5m, 1h or 7d", s.get_ref()),
+            )
+        }),
+        None => Ok(default),
+    };
+    let mut queries = Vec::new();
+    for q in p.query {
+        let (u, factor) = unit(q.unit.get_ref());
+        let kind = match &q.kind {
+            Some(k) => MetricKind::parse(k.get_ref()).ok_or_else(|| {
+                err(
+                    k.span(),
+                    format!(
+                        "unknown metric kind {:?}: use one of {}",
+                        k.get_ref(),
+                        kinds_list()
+                    ),
+                )
+            })?,
+            None => default_kind(&u),
+        };
+        let direction = match &q.direction {
+            Some(d) => match d.get_ref().as_str() {
+                "lower_is_better" => crate::model::Direction::LowerIsBetter,
+                "higher_is_better" => crate::model::Direction::HigherIsBetter,
+                other => {
+                    return Err(err(
+                        d.span(),
+                        format!("direction {other:?} must be lower_is_better or higher_is_better"),
+                    ));
+                }
+            },
+            None => default_direction(kind).ok_or_else(|| {
+                err(
+                    q.unit.span(),
+                    format!(
+                        "unit {:?} says nothing about which way is better: add `direction`",
+                        q.unit.get_ref()
+                    ),
+                )
+            })?,
+        };
+        queries.push(PromQuery {
+            benchmark: q.benchmark,
+            statistic: q.statistic,
+            kind,
+            unit: u,
+            factor,
+            direction,
+            expr: q.query,
+        });
+    }
+    Ok(PrometheusConfig {
+        url: p.url.trim_end_matches('/').to_string(),
+        window: dur(&p.window, 3600)?,
+        baseline: dur(&p.baseline, 7 * 86_400)?,
+        step: dur(&p.step, 3600)?,
+        queries,
+    })
 }
 
 fn check_order(
@@ -420,6 +510,30 @@ struct RawConfig {
     overrides: Vec<RawOverride>,
     #[serde(default)]
     history: Option<RawHistory>,
+    #[serde(default)]
+    prometheus: Option<RawPrometheus>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPrometheus {
+    url: String,
+    window: Option<Spanned<String>>,
+    baseline: Option<Spanned<String>>,
+    step: Option<Spanned<String>>,
+    #[serde(default)]
+    query: Vec<RawQuery>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawQuery {
+    benchmark: String,
+    statistic: String,
+    unit: Spanned<String>,
+    kind: Option<Spanned<String>>,
+    direction: Option<Spanned<String>>,
+    query: String,
 }
 
 #[derive(Deserialize)]

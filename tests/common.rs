@@ -62,3 +62,32 @@ pub fn status_of(all: &[(String, String, String)], bench: &str, stat: &str) -> S
         .map(|(_, _, st)| st.clone())
         .unwrap_or_else(|| panic!("no row {bench} {stat}"))
 }
+
+/// Whether `tool` is on the PATH.
+pub fn have(tool: &str) -> bool {
+    std::process::Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .stdout(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Whether to run a test needing `tools`: always under BENCHGATE_LIVE_TOOLS (where a missing
+/// tool fails the test), otherwise only when they are installed.
+pub fn should_run(tools: &[&str]) -> bool {
+    let missing: Vec<&&str> = tools.iter().filter(|t| !have(t)).collect();
+    if std::env::var_os("BENCHGATE_LIVE_TOOLS").is_some() {
+        assert!(
+            missing.is_empty(),
+            "BENCHGATE_LIVE_TOOLS is set but {missing:?} are not installed"
+        );
+        true
+    } else if missing.is_empty() {
+        true
+    } else {
+        eprintln!(
+            "skipped: {missing:?} not installed (set BENCHGATE_LIVE_TOOLS=1 to require them)"
+        );
+        false
+    }
+}

@@ -7,42 +7,10 @@ mod common;
 
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
-use common::benchgate;
-
-fn live() -> bool {
-    std::env::var_os("BENCHGATE_LIVE_TOOLS").is_some()
-}
-
-fn have(tool: &str) -> bool {
-    Command::new("sh")
-        .args(["-c", &format!("command -v {tool}")])
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
-/// Whether to run a test needing `tools`: always under BENCHGATE_LIVE_TOOLS (where a missing
-/// tool fails the test), otherwise only when they are installed.
-fn should_run(tools: &[&str]) -> bool {
-    let missing: Vec<&&str> = tools.iter().filter(|t| !have(t)).collect();
-    if live() {
-        assert!(
-            missing.is_empty(),
-            "BENCHGATE_LIVE_TOOLS is set but {missing:?} are not installed"
-        );
-        true
-    } else if missing.is_empty() {
-        true
-    } else {
-        eprintln!(
-            "skipped: {missing:?} not installed (set BENCHGATE_LIVE_TOOLS=1 to require them)"
-        );
-        false
-    }
-}
+use common::{benchgate, should_run};
 
 /// The loopback target server, stopped by its process id when dropped.
 struct Server {

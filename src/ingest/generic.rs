@@ -43,7 +43,7 @@ pub fn looks_like_bmf(v: &serde_json::Value) -> bool {
 }
 
 /// A unit name to benchgate's unit and the factor into it.
-fn unit(name: &str) -> (Unit, f64) {
+pub(crate) fn unit(name: &str) -> (Unit, f64) {
     match name.trim() {
         "ns" => (Unit::Nanoseconds, 1.0),
         "us" | "µs" => (Unit::Nanoseconds, 1e3),
@@ -66,7 +66,7 @@ fn unit(name: &str) -> (Unit, f64) {
     }
 }
 
-fn default_kind(unit: &Unit) -> MetricKind {
+pub(crate) fn default_kind(unit: &Unit) -> MetricKind {
     match unit {
         Unit::Nanoseconds => MetricKind::Latency,
         Unit::Bytes => MetricKind::Memory,
@@ -78,7 +78,7 @@ fn default_kind(unit: &Unit) -> MetricKind {
     }
 }
 
-fn default_direction(kind: MetricKind) -> Option<Direction> {
+pub(crate) fn default_direction(kind: MetricKind) -> Option<Direction> {
     match kind {
         MetricKind::Throughput => Some(Direction::HigherIsBetter),
         MetricKind::Custom => None,

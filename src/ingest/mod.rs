@@ -23,6 +23,7 @@ pub(crate) mod load;
 pub mod locust;
 pub mod native;
 pub mod oha;
+pub mod prometheus;
 pub mod siege;
 pub mod vegeta;
 pub mod wrk;

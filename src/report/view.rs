@@ -341,7 +341,7 @@ fn executive_summary(c: &Comparison) -> Vec<String> {
         return out;
     }
     out.push(format!(
-        "{} metric(s) compared with a baseline of {} main-branch run(s).",
+        "{} metric(s) compared with a baseline of {} run(s).",
         compared, c.history_runs
     ));
     let worst = |s: Status| {
@@ -421,7 +421,7 @@ fn pipeline(ctx: &Context<'_>) -> Vec<String> {
         .collect::<Vec<_>>()
         .join(", ");
     let boxes = [
-        ("Baseline History (main branch)".to_string(), window),
+        ("Baseline History".to_string(), window),
         (
             "Current Run Ingest".to_string(),
             format!(
@@ -697,7 +697,7 @@ fn history(ctx: &Context<'_>) -> HistoryView {
         )
     } else if c.events.is_empty() {
         format!(
-            "Zero regression events detected in {} main-branch run(s) ✅",
+            "Zero regression events detected in {} baseline run(s) ✅",
             c.history_runs
         )
     } else {
@@ -707,7 +707,7 @@ fn history(ctx: &Context<'_>) -> HistoryView {
             .filter(|e| e.status == Status::Critical)
             .count();
         format!(
-            "{} regression event(s) in {} main-branch run(s) ({} critical, {} warning){}",
+            "{} regression event(s) in {} baseline run(s) ({} critical, {} warning){}",
             c.events.len(),
             c.history_runs,
             critical,

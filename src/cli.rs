@@ -88,18 +88,8 @@ struct VerifyArgs {
     /// Post a Slack-compatible JSON summary of each check to this URL.
     #[arg(long, value_name = "URL")]
     notify_webhook: Option<String>,
-    /// Write the full markdown report here.
-    #[arg(long, value_name = "FILE")]
-    report: Option<PathBuf>,
-    /// Write the short comment here.
-    #[arg(long, value_name = "FILE")]
-    comment: Option<PathBuf>,
-    /// Write the machine-readable report here.
-    #[arg(long, value_name = "FILE")]
-    json: Option<PathBuf>,
-    /// Which verdict fails (exit 1).
-    #[arg(long, value_enum, default_value_t = FailOn::Critical)]
-    fail_on: FailOn,
+    #[command(flatten)]
+    out: Outputs,
 }
 
 #[derive(Debug, Args)]
@@ -119,18 +109,8 @@ struct AbArgs {
     /// Threshold policy [default: ./benchgate.toml when it exists, else built-in defaults].
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
-    /// Write the full markdown report here.
-    #[arg(long, value_name = "FILE")]
-    report: Option<PathBuf>,
-    /// Write the short pull-request comment here.
-    #[arg(long, value_name = "FILE")]
-    comment: Option<PathBuf>,
-    /// Write the machine-readable report here.
-    #[arg(long, value_name = "FILE")]
-    json: Option<PathBuf>,
-    /// Which verdict fails the check (exit 1).
-    #[arg(long, value_enum, default_value_t = FailOn::Critical)]
-    fail_on: FailOn,
+    #[command(flatten)]
+    out: Outputs,
     /// Read results in this format instead of detecting it.
     #[arg(long, value_name = "NAME", value_parser = clap::builder::PossibleValuesParser::new(Format::names()))]
     format: Option<String>,
@@ -187,18 +167,8 @@ struct CompareArgs {
     /// Threshold policy [default: ./benchgate.toml when it exists, else built-in defaults].
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
-    /// Write the full markdown report here.
-    #[arg(long, value_name = "FILE")]
-    report: Option<PathBuf>,
-    /// Write the short pull-request comment here.
-    #[arg(long, value_name = "FILE")]
-    comment: Option<PathBuf>,
-    /// Write the machine-readable report (benchgate.report.v1) here.
-    #[arg(long, value_name = "FILE")]
-    json: Option<PathBuf>,
-    /// Which verdict fails the check (exit 1).
-    #[arg(long, value_enum, default_value_t = FailOn::Critical)]
-    fail_on: FailOn,
+    #[command(flatten)]
+    out: Outputs,
     /// A directory with `report.md.hbs` and/or `comment.md.hbs` replacing the built-in templates.
     #[arg(long, value_name = "DIR")]
     templates: Option<PathBuf>,
@@ -305,12 +275,6 @@ fn compare_cmd(args: CompareArgs) -> Result<u8> {
         max_runs: b.window.max_runs,
         max_age_days: b.window.max_age_days,
     });
-    let outputs = Outputs {
-        report: args.report.clone(),
-        comment: args.comment.clone(),
-        json: args.json.clone(),
-        fail_on: args.fail_on,
-    };
     publish(
         &comparison,
         &config,
@@ -318,16 +282,24 @@ fn compare_cmd(args: CompareArgs) -> Result<u8> {
         info,
         &templates,
         args.report_link.clone(),
-        &outputs,
+        &args.out,
     )
 }
 
 /// Where the rendered reports go and which verdict fails.
-#[derive(Debug)]
+#[derive(Debug, Args)]
 struct Outputs {
+    /// Write the full markdown report here.
+    #[arg(long, value_name = "FILE")]
     report: Option<PathBuf>,
+    /// Write the short pull-request comment here.
+    #[arg(long, value_name = "FILE")]
     comment: Option<PathBuf>,
+    /// Write the machine-readable report (benchgate.report.v1) here.
+    #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
+    /// Which verdict fails the check (exit 1).
+    #[arg(long, value_enum, default_value_t = FailOn::Critical)]
     fail_on: FailOn,
 }
 
@@ -487,12 +459,6 @@ fn verify_cmd(args: VerifyArgs) -> Result<u8> {
         .http_status_as_error(false)
         .build()
         .into();
-    let outputs = Outputs {
-        report: args.report.clone(),
-        comment: args.comment.clone(),
-        json: args.json.clone(),
-        fail_on: args.fail_on,
-    };
     let mut rolled_back = false;
     loop {
         let now = at.unwrap_or_else(Utc::now);
@@ -528,7 +494,7 @@ fn verify_cmd(args: VerifyArgs) -> Result<u8> {
             Some(info),
             &Templates::builtin(),
             None,
-            &outputs,
+            &args.out,
         )?;
         if let Some(url) = &args.notify_webhook {
             notify(&agent, url, &comparison, now);
@@ -808,12 +774,6 @@ fn ab_cmd(args: AbArgs) -> Result<u8> {
         max_age_days: 0,
     };
     drop(trees);
-    let outputs = Outputs {
-        report: args.report.clone(),
-        comment: args.comment.clone(),
-        json: args.json.clone(),
-        fail_on: args.fail_on,
-    };
     publish(
         &comparison,
         &config,
@@ -821,7 +781,7 @@ fn ab_cmd(args: AbArgs) -> Result<u8> {
         Some(info),
         &Templates::builtin(),
         None,
-        &outputs,
+        &args.out,
     )
 }
 

@@ -3,7 +3,7 @@
 use crate::error::{Error, Result};
 
 use super::Parsed;
-use super::load::{MS, Sink};
+use super::load::{MS, Sink, percentile_name};
 
 pub fn looks_like_text(text: &str) -> bool {
     text.starts_with("This is ApacheBench")
@@ -42,14 +42,8 @@ pub fn parse_text(name: &str, text: &str) -> Result<Parsed> {
         if in_table {
             // ` 95%     20` and ` 100%     35 (longest request)`
             if let Some((p, rest)) = t.split_once('%') {
-                let stat = match p {
-                    "50" => "p50",
-                    "75" => "p75",
-                    "90" => "p90",
-                    "95" => "p95",
-                    "99" => "p99",
-                    "100" => "max",
-                    _ => continue,
+                let Some(stat) = percentile_name(p) else {
+                    continue;
                 };
                 percentiles.push((stat, first_number(rest)));
                 continue;
@@ -114,14 +108,8 @@ pub fn parse_csv(name: &str, text: &str) -> Result<Parsed> {
             .parse()
             .map_err(|_| Error::input_at(name, i + 1, format!("{ms:?} is not a time in ms")))?;
         rows += 1;
-        let stat = match p.trim() {
-            "50" => "p50",
-            "75" => "p75",
-            "90" => "p90",
-            "95" => "p95",
-            "99" => "p99",
-            "100" => "max",
-            _ => continue,
+        let Some(stat) = percentile_name(p) else {
+            continue;
         };
         sink.latency("http", stat, Some(ms), MS);
     }

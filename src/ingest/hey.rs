@@ -3,7 +3,7 @@
 use crate::error::{Error, Result};
 
 use super::Parsed;
-use super::load::{S, Sink, is_error_status};
+use super::load::{S, Sink, is_error_status, percentile_name};
 
 pub fn looks_like_text(text: &str) -> bool {
     // oha's text report looks alike but has a success rate and other units.
@@ -54,13 +54,8 @@ pub fn parse_text(name: &str, text: &str) -> Result<Parsed> {
             "Latency distribution:" => {
                 // `95% in 0.0060 secs`
                 if let Some((p, rest)) = t.split_once("% in ") {
-                    let stat = match p {
-                        "50" => "p50",
-                        "75" => "p75",
-                        "90" => "p90",
-                        "95" => "p95",
-                        "99" => "p99",
-                        _ => continue,
+                    let Some(stat) = percentile_name(p) else {
+                        continue;
                     };
                     percentiles.push((stat, secs(rest)));
                 }

@@ -147,6 +147,24 @@ pub(crate) const PERCENTILES: [(&str, f64); 5] = [
     ("p99.9", 0.999),
 ];
 
+/// The statistic name of a percentile a tool prints (`50`, `95`, `99.000`, `100`), for the
+/// percentiles benchgate keeps; `100` is the maximum.
+pub(crate) fn percentile_name(printed: &str) -> Option<&'static str> {
+    let p: f64 = printed.trim().parse().ok()?;
+    [
+        (50.0, "p50"),
+        (75.0, "p75"),
+        (90.0, "p90"),
+        (95.0, "p95"),
+        (99.0, "p99"),
+        (99.9, "p99.9"),
+        (100.0, "max"),
+    ]
+    .iter()
+    .find(|(v, _)| (p - v).abs() < 1e-9)
+    .map(|(_, name)| *name)
+}
+
 /// The `q` quantile of sorted data by linear interpolation between order statistics (Hyndman &
 /// Fan, 1996, "Sample Quantiles in Statistical Packages", definition 7, R's default).
 pub(crate) fn quantile(sorted: &[f64], q: f64) -> f64 {
@@ -194,6 +212,14 @@ mod tests {
                 total: 500
             })
         );
+    }
+
+    #[test]
+    fn percentile_names() {
+        assert_eq!(percentile_name("50"), Some("p50"));
+        assert_eq!(percentile_name("99.000"), Some("p99"));
+        assert_eq!(percentile_name("100"), Some("max"));
+        assert_eq!(percentile_name("66"), None);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use crate::error::{Error, Result};
 
-use super::load::{MS, NS, S, Sink, US, is_error_status};
+use super::load::{MS, NS, S, Sink, US, is_error_status, percentile_name};
 use super::{Parsed, json};
 
 /// True for wrk's text report.
@@ -172,12 +172,8 @@ pub fn parse_text(name: &str, text: &str) -> Result<Parsed> {
         if in_distribution {
             if let [p, v] = fields[..] {
                 if let Some(p) = p.strip_suffix('%') {
-                    let stat = match p {
-                        "50" | "50.000" => "p50",
-                        "75" | "75.000" => "p75",
-                        "90" | "90.000" => "p90",
-                        "99" | "99.000" => "p99",
-                        _ => continue,
+                    let Some(stat) = percentile_name(p) else {
+                        continue;
                     };
                     percentiles.push((stat, duration(v)));
                     continue;

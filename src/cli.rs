@@ -298,6 +298,16 @@ struct Outputs {
     /// Write the machine-readable report (benchgate.report.v1) here.
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
+    /// Write the self-contained HTML report here.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
+    /// Write the job summary (markdown) here.
+    #[arg(long, value_name = "FILE")]
+    summary: Option<PathBuf>,
+    /// Write every output into this directory: report.md, comment.md, summary.md, report.json,
+    /// report.html.
+    #[arg(long, value_name = "DIR")]
+    out_dir: Option<PathBuf>,
     /// Which verdict fails the check (exit 1).
     #[arg(long, value_enum, default_value_t = FailOn::Critical)]
     fail_on: FailOn,
@@ -324,14 +334,24 @@ fn publish(
         report_link,
     };
     let rendered = report::render(&ctx, templates)?;
-    let outputs: Vec<(&Path, &str)> = [
-        (out.report.as_deref(), rendered.report.as_str()),
-        (out.comment.as_deref(), rendered.comment.as_str()),
-        (out.json.as_deref(), rendered.json.as_str()),
-    ]
-    .into_iter()
-    .filter_map(|(path, text)| path.map(|p| (p, text)))
-    .collect();
+    let in_dir = |file: &str| out.out_dir.as_ref().map(|d| d.join(file));
+    let requested: Vec<(Option<PathBuf>, &str)> = vec![
+        (out.report.clone(), rendered.report.as_str()),
+        (out.comment.clone(), rendered.comment.as_str()),
+        (out.json.clone(), rendered.json.as_str()),
+        (out.html.clone(), rendered.html.as_str()),
+        (out.summary.clone(), rendered.summary.as_str()),
+        (in_dir("report.md"), rendered.report.as_str()),
+        (in_dir("comment.md"), rendered.comment.as_str()),
+        (in_dir("summary.md"), rendered.summary.as_str()),
+        (in_dir("report.json"), rendered.json.as_str()),
+        (in_dir("report.html"), rendered.html.as_str()),
+    ];
+    let paths: Vec<(PathBuf, &str)> = requested
+        .into_iter()
+        .filter_map(|(p, t)| p.map(|p| (p, t)))
+        .collect();
+    let outputs: Vec<(&Path, &str)> = paths.iter().map(|(p, t)| (p.as_path(), *t)).collect();
     write_all(&outputs)?;
     print!("{}", report::terminal(comparison));
     if !outputs.is_empty() {
@@ -1106,6 +1126,8 @@ fn write_all(outputs: &[(&Path, &str)]) -> Result<()> {
         let mut tmp = tempfile::NamedTempFile::new_in(&dir)
             .map_err(|e| anyhow::anyhow!("{}: cannot write here: {e}", dir.display()))?;
         tmp.write_all(text.as_bytes())
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        crate::baseline::store::readable(tmp.as_file())
             .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
         staged.push((tmp, *path));
     }

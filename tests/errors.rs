@@ -257,3 +257,24 @@ fn the_same_benchmark_twice_is_refused() {
         dir.path(),
     );
 }
+
+#[test]
+fn a_template_with_a_missing_field_names_the_template_and_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let templates = dir.path().join("templates");
+    std::fs::create_dir(&templates).expect("mkdir");
+    std::fs::write(
+        templates.join("comment.md.hbs"),
+        "<!-- benchgate:comment -->\n{{verdict}}\n{{no_such_field}}\n",
+    )
+    .expect("write");
+    assert_exit_2_naming(
+        &[
+            std::ffi::OsStr::new("--templates"),
+            templates.as_os_str(),
+            fixture("criterion/runs/v1-run1").as_os_str(),
+        ],
+        "template comment.md.hbs: Error rendering \"comment\" line 3",
+        dir.path(),
+    );
+}

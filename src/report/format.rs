@@ -64,6 +64,41 @@ pub fn value(v: f64, unit: &Unit) -> String {
     }
 }
 
+/// A divisor and unit label that show values near `typical` readably (for charts).
+pub fn display_scale(unit: &Unit, typical: f64) -> (f64, String) {
+    let a = typical.abs();
+    match unit {
+        Unit::Nanoseconds if a >= 1e9 => (1e9, "s".into()),
+        Unit::Nanoseconds if a >= 1e6 => (1e6, "ms".into()),
+        Unit::Nanoseconds if a >= 1e3 => (1e3, "µs".into()),
+        Unit::Nanoseconds => (1.0, "ns".into()),
+        Unit::Bytes | Unit::BytesPerSecond => {
+            let suffix = if matches!(unit, Unit::BytesPerSecond) {
+                "/s"
+            } else {
+                ""
+            };
+            match a {
+                a if a >= 1024f64.powi(3) => (1024f64.powi(3), format!("GiB{suffix}")),
+                a if a >= 1024f64.powi(2) => (1024f64.powi(2), format!("MiB{suffix}")),
+                a if a >= 1024.0 => (1024.0, format!("KiB{suffix}")),
+                _ => (1.0, format!("B{suffix}")),
+            }
+        }
+        Unit::Ratio => (0.01, "%".into()),
+        Unit::ElementsPerSecond | Unit::RequestsPerSecond | Unit::OpsPerSecond => {
+            let label = unit.label();
+            match a {
+                a if a >= 1e9 => (1e9, format!("G{label}")),
+                a if a >= 1e6 => (1e6, format!("M{label}")),
+                a if a >= 1e3 => (1e3, format!("K{label}")),
+                _ => (1.0, label.to_string()),
+            }
+        }
+        other => (1.0, other.label().to_string()),
+    }
+}
+
 /// A signed percentage with two decimals: `+24.27%`, `-3.10%`.
 pub fn change(fraction: f64) -> String {
     if fraction.is_infinite() {

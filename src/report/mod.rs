@@ -10,6 +10,7 @@ use crate::compare::{Comparison, Status};
 use crate::error::{Error, Result};
 
 pub mod format;
+pub mod svg;
 pub mod view;
 
 pub use view::{BaselineInfo, Context};
@@ -17,11 +18,15 @@ pub use view::{BaselineInfo, Context};
 /// Schema tag of `report.json`.
 pub const REPORT_SCHEMA: &str = "benchgate.report.v1";
 
-/// The built-in templates (users may override any of them from a directory).
-const TEMPLATES: [(&str, &str); 2] = [
+/// The built-in markdown templates (users may override any of them from a directory).
+const TEMPLATES: [(&str, &str); 3] = [
     ("report", include_str!("../../templates/report.md.hbs")),
     ("comment", include_str!("../../templates/comment.md.hbs")),
+    ("summary", include_str!("../../templates/summary.md.hbs")),
 ];
+
+/// The built-in HTML template: rendered with HTML escaping instead of markdown escaping.
+const HTML_TEMPLATE: (&str, &str) = ("report", include_str!("../../templates/report.html.hbs"));
 
 /// Where templates come from: the built-in set, with files from `dir` replacing it by name.
 #[derive(Debug, Clone)]
@@ -44,7 +49,27 @@ impl Templates {
 
     /// The file names a template directory may hold.
     pub fn names() -> impl Iterator<Item = String> {
-        TEMPLATES.iter().map(|(name, _)| format!("{name}.md.hbs"))
+        TEMPLATES
+            .iter()
+            .map(|(name, _)| format!("{name}.md.hbs"))
+            .chain(std::iter::once(format!("{}.html.hbs", HTML_TEMPLATE.0)))
+    }
+
+    fn html_registry(&self) -> Result<Handlebars<'static>> {
+        let mut hb = Handlebars::new();
+        hb.set_strict_mode(true);
+        // The default escape function: HTML.
+        let file = format!("{}.html.hbs", HTML_TEMPLATE.0);
+        let text = self
+            .overrides
+            .get(&file)
+            .map_or(HTML_TEMPLATE.1, String::as_str);
+        hb.register_template_string("html", text)
+            .map_err(|e| Error::Template {
+                name: file.clone(),
+                message: e.to_string(),
+            })?;
+        Ok(hb)
     }
 
     fn registry(&self) -> Result<Handlebars<'static>> {
@@ -70,6 +95,8 @@ impl Templates {
 pub struct Rendered {
     pub report: String,
     pub comment: String,
+    pub summary: String,
+    pub html: String,
     pub json: String,
 }
 
@@ -83,9 +110,18 @@ pub fn render(ctx: &Context<'_>, templates: &Templates) -> Result<Rendered> {
             message: e.to_string(),
         })
     };
+    let html = templates
+        .html_registry()?
+        .render("html", &view)
+        .map_err(|e| Error::Template {
+            name: "report.html.hbs".into(),
+            message: e.to_string(),
+        })?;
     Ok(Rendered {
         report: tidy(&run("report")?),
         comment: tidy(&run("comment")?),
+        summary: tidy(&run("summary")?),
+        html,
         json: json(ctx),
     })
 }

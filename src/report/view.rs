@@ -68,6 +68,21 @@ pub struct View {
     pub report_link: Option<String>,
     pub version: String,
     pub others_count: usize,
+    /// Trend charts (SVG) of the warning, critical and improved metrics.
+    pub charts: Vec<ChartView>,
+    /// Mermaid trend blocks of the top regressions, for the PR comment.
+    pub mermaid: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ChartView {
+    pub metric: String,
+    pub status: &'static str,
+    pub status_key: &'static str,
+    pub change: String,
+    pub reason: String,
+    /// Built by benchgate; names inside are escaped.
+    pub svg: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -123,6 +138,10 @@ pub struct RowView {
     pub reason: String,
     /// Not acceptable: the reason is worth showing.
     pub flagged: bool,
+    /// The status as a plain word, for filtering.
+    pub status_key: &'static str,
+    /// The change as a number, for sorting (absent for new and missing rows).
+    pub change_value: Option<f64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -214,6 +233,8 @@ fn row_view(row: &Row) -> RowView {
         status: row.status.label(),
         reason: row.reason.clone(),
         flagged: is_flagged(row.status),
+        status_key: row.status.as_str(),
+        change_value: a.map(|a| a.change).filter(|c| c.is_finite()),
     }
 }
 
@@ -325,7 +346,60 @@ pub fn build(ctx: &Context<'_>) -> View {
         report_link: ctx.report_link.clone(),
         version: ctx.tool_version.to_string(),
         others_count,
+        charts: charts(c),
+        mermaid: mermaid(c),
     }
+}
+
+fn charts(c: &Comparison) -> Vec<ChartView> {
+    let mut rows: Vec<&Row> = c
+        .rows
+        .iter()
+        .filter(|r| {
+            matches!(
+                r.status,
+                Status::Critical | Status::Warning | Status::Improved
+            )
+        })
+        .collect();
+    rows.sort_by_key(|r| r.status);
+    rows.into_iter()
+        .filter_map(|r| {
+            let name = metric_name(r);
+            let svg = super::svg::trend(r, &name)?;
+            Some(ChartView {
+                change: r
+                    .assessment
+                    .as_ref()
+                    .map_or_else(|| "—".into(), |a| format::change(a.change)),
+                metric: name,
+                status: r.status.label(),
+                status_key: r.status.as_str(),
+                reason: r.reason.clone(),
+                svg,
+            })
+        })
+        .collect()
+}
+
+/// Mermaid charts of at most two regressions, the largest criticals first.
+fn mermaid(c: &Comparison) -> Vec<String> {
+    let mut rows: Vec<&Row> = c
+        .rows
+        .iter()
+        .filter(|r| matches!(r.status, Status::Critical | Status::Warning))
+        .collect();
+    rows.sort_by(|a, b| {
+        let size = |r: &Row| r.assessment.as_ref().map_or(0.0, |x| x.change.abs());
+        a.status.cmp(&b.status).then(size(b).total_cmp(&size(a)))
+    });
+    // One chart a benchmark: its throughput tells the same story as its time.
+    let mut seen = std::collections::BTreeSet::new();
+    rows.into_iter()
+        .filter(|r| seen.insert((r.suite.clone(), r.benchmark.clone())))
+        .filter_map(|r| super::svg::mermaid(r, &metric_name(r), 20))
+        .take(2)
+        .collect()
 }
 
 fn executive_summary(c: &Comparison) -> Vec<String> {

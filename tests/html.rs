@@ -179,10 +179,16 @@ fn hostile_names_are_inert_in_every_template() {
     let mut settings = insta::Settings::clone_current();
     settings.add_filter(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC", "[time]");
     settings.add_filter(r"benchgate \d+\.\d+\.\d+", "benchgate [version]");
-    settings.add_filter(r"(<th>|\| )Testbed(</th><td>| \| )[^<|\n]*", "${1}Testbed${2}[testbed]");
+    settings.add_filter(
+        r"(<th>|\| )Testbed(</th><td>| \| )[^<|\n]*",
+        "${1}Testbed${2}[testbed]",
+    );
     settings.add_filter(&regex_escape(&dir.path().display().to_string()), "[tmp]");
     settings.add_filter(r"id [0-9a-f]{12}", "id [id]");
-    settings.add_filter(r"Its newest run is \d+ day\(s\) old:[^<\n]*", "Its newest run is [age].");
+    settings.add_filter(
+        r"Its newest run is \d+ day\(s\) old:[^<\n]*",
+        "Its newest run is [age].",
+    );
     settings.bind(|| {
         insta::assert_snapshot!("hostile_comment", read("comment.md"));
         insta::assert_snapshot!("hostile_summary", read("summary.md"));
@@ -193,7 +199,13 @@ fn hostile_names_are_inert_in_every_template() {
 
 fn regex_escape(text: &str) -> String {
     text.chars()
-        .flat_map(|c| if "\\.+*?()|[]{}^$".contains(c) { vec!['\\', c] } else { vec![c] })
+        .flat_map(|c| {
+            if "\\.+*?()|[]{}^$".contains(c) {
+                vec!['\\', c]
+            } else {
+                vec![c]
+            }
+        })
         .collect()
 }
 

@@ -1,6 +1,6 @@
 //! Compares a run with the baseline history under the threshold policy, metric by metric.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -204,7 +204,8 @@ pub fn compare(
         .filter(|m| seen.insert(m.key()))
         .map(|m| (Summary::from(m), m.samples.as_deref()))
         .collect();
-    let judged = judge_all(&summaries, runs, config, method);
+    let index = Index::new(runs);
+    let judged = judge_all(&summaries, &index, runs.len(), config, method);
     let mut rows = judged.rows;
     if let Some((largest, n)) = judged.history_offsets {
         notes.push(format!(
@@ -229,7 +230,7 @@ pub fn compare(
                 continue;
             }
             seen.insert(key.clone());
-            let history = history_of(runs, &key);
+            let history = index.of(&key, runs.len());
             rows.push(Row {
                 current: None,
                 current_ci: None,
@@ -249,24 +250,44 @@ pub fn compare(
         rows,
         history_runs: runs.len(),
         notes,
-        events: past_events(runs, config, method),
+        events: past_events(runs, &index, config, method),
         method: method.name(),
         method_steps: method.steps(&config.history),
     }
 }
 
-/// The history of one metric with the index of each run it appears in.
-fn history_indexed<'a>(runs: &'a [BaselineRun], key: &str) -> Vec<(usize, &'a Summary)> {
-    runs.iter()
-        .enumerate()
-        .filter_map(|(j, r)| r.metrics.iter().find(|m| m.key() == key).map(|m| (j, m)))
-        .collect()
+/// The history's runs indexed by metric key, built once: lookups stay linear in metrics × runs
+/// however large the suite.
+struct Index<'a> {
+    keyed: Vec<HashMap<String, &'a Summary>>,
 }
 
-fn history_of<'a>(runs: &'a [BaselineRun], key: &str) -> Vec<&'a Summary> {
-    runs.iter()
-        .filter_map(|r| r.metrics.iter().find(|m| m.key() == key))
-        .collect()
+impl<'a> Index<'a> {
+    fn new(runs: &'a [BaselineRun]) -> Self {
+        Index {
+            keyed: runs
+                .iter()
+                .map(|r| r.metrics.iter().map(|m| (m.key(), m)).collect())
+                .collect(),
+        }
+    }
+
+    /// The metric in the first `upto` runs, with the index of each run it appears in.
+    fn indexed(&self, key: &str, upto: usize) -> Vec<(usize, &'a Summary)> {
+        self.keyed[..upto]
+            .iter()
+            .enumerate()
+            .filter_map(|(j, r)| r.get(key).map(|m| (j, *m)))
+            .collect()
+    }
+
+    /// The metric in the first `upto` runs.
+    fn of(&self, key: &str, upto: usize) -> Vec<&'a Summary> {
+        self.keyed[..upto]
+            .iter()
+            .filter_map(|r| r.get(key).copied())
+            .collect()
+    }
 }
 
 /// A row for `metric` with its history and rule, before any judgement.
@@ -293,13 +314,14 @@ pub(crate) fn row(metric: &Summary, key: String, history: &[&Summary], config: &
 /// `runs`: the rows in input order, and the run-wide shift with the count it came from.
 fn judge_all(
     metrics: &[(Summary, Option<&[f64]>)],
-    runs: &[BaselineRun],
+    index: &Index<'_>,
+    upto: usize,
     config: &Config,
     method: &dyn Method,
 ) -> Judged {
     let indexed: Vec<Vec<(usize, &Summary)>> = metrics
         .iter()
-        .map(|(s, _)| history_indexed(runs, &s.key()))
+        .map(|(s, _)| index.indexed(&s.key(), upto))
         .collect();
     let histories: Vec<Vec<&Summary>> = indexed
         .iter()
@@ -328,7 +350,7 @@ fn judge_all(
         .zip(&roles)
         .filter(|(_, r)| **r == judge::Environment::Estimates)
         .map(|(h, _)| {
-            let mut by_run = vec![None; runs.len()];
+            let mut by_run = vec![None; upto];
             for (j, s) in h {
                 if s.value > 0.0 {
                     by_run[*j] = Some(s.value.ln());
@@ -337,7 +359,7 @@ fn judge_all(
             by_run
         })
         .collect();
-    let offsets = judge::history_offsets(&matrix, runs.len());
+    let offsets = judge::history_offsets(&matrix, upto);
     let observations: Vec<Vec<Observation>> = indexed
         .iter()
         .zip(&roles)
@@ -423,17 +445,21 @@ struct Judged {
 
 /// Replays the history: each run judged against the runs before it (at least three, so that
 /// noise is measured), keeping the warnings and criticals. Newest first.
-fn past_events(runs: &[BaselineRun], config: &Config, method: &dyn Method) -> Vec<Event> {
+fn past_events(
+    runs: &[BaselineRun],
+    index: &Index<'_>,
+    config: &Config,
+    method: &dyn Method,
+) -> Vec<Event> {
     let mut events = Vec::new();
     for i in 3..runs.len() {
-        let before = &runs[..i];
         let metrics: Vec<(Summary, Option<&[f64]>)> = runs[i]
             .metrics
             .iter()
-            .filter(|s| history_of(before, &s.key()).len() >= 3)
+            .filter(|s| index.of(&s.key(), i).len() >= 3)
             .map(|s| (s.clone(), None))
             .collect();
-        for row in judge_all(&metrics, before, config, method).rows {
+        for row in judge_all(&metrics, index, i, config, method).rows {
             if matches!(row.status, Status::Critical | Status::Warning) {
                 events.push(Event {
                     timestamp: runs[i].meta.timestamp,

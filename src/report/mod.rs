@@ -15,6 +15,10 @@ pub mod view;
 
 pub use view::{BaselineInfo, Context};
 
+/// The most characters a GitHub comment (and the short forms generally) may have, with a
+/// margin under GitHub's 65,536.
+pub const COMMENT_LIMIT: usize = 60_000;
+
 /// Schema tag of `report.json`.
 pub const REPORT_SCHEMA: &str = "benchgate.report.v1";
 
@@ -104,11 +108,28 @@ pub struct Rendered {
 pub fn render(ctx: &Context<'_>, templates: &Templates) -> Result<Rendered> {
     let view = view::build(ctx);
     let hb = templates.registry()?;
-    let run = |name: &str| {
-        hb.render(name, &view).map_err(|e| Error::Template {
+    let render_with = |name: &str, view: &view::View| {
+        hb.render(name, view).map_err(|e| Error::Template {
             name: format!("{name}.md.hbs"),
             message: e.to_string(),
         })
+    };
+    let run = |name: &str| render_with(name, &view);
+    // GitHub refuses comments and caps job summaries at 65,536 characters (and 1 MiB): a large
+    // suite gets the short form, which keeps every critical and warning and says what it left out.
+    let fit = |name: &str, limit: usize| -> Result<String> {
+        let text = tidy(&render_with(name, &view)?);
+        if text.chars().count() <= limit {
+            return Ok(text);
+        }
+        let mut short = view::shorten(&view, 40);
+        let mut text = tidy(&render_with(name, &short)?);
+        while text.chars().count() > limit && short.flagged.len() > 5 {
+            let keep = short.flagged.len() / 2;
+            short = view::shorten(&view, keep);
+            text = tidy(&render_with(name, &short)?);
+        }
+        Ok(text)
     };
     let html = templates
         .html_registry()?
@@ -119,8 +140,8 @@ pub fn render(ctx: &Context<'_>, templates: &Templates) -> Result<Rendered> {
         })?;
     Ok(Rendered {
         report: tidy(&run("report")?),
-        comment: tidy(&run("comment")?),
-        summary: tidy(&run("summary")?),
+        comment: fit("comment", COMMENT_LIMIT)?,
+        summary: fit("summary", COMMENT_LIMIT)?,
         html,
         json: json(ctx),
     })

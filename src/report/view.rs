@@ -38,7 +38,7 @@ pub struct BaselineInfo {
     pub max_age_days: u32,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct View {
     pub verdict: &'static str,
     pub headline: String,
@@ -72,9 +72,28 @@ pub struct View {
     pub charts: Vec<ChartView>,
     /// Mermaid trend blocks of the top regressions, for the PR comment.
     pub mermaid: Vec<String>,
+    /// Set in the short form: what was left out and where to find it.
+    pub shortened: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+/// The short form of a view for size-limited outputs: the `keep` most serious flagged rows,
+/// no folded list of the others, no charts, and a sentence saying so.
+pub fn shorten(view: &View, keep: usize) -> View {
+    let mut v = view.clone();
+    let dropped = v.flagged.len().saturating_sub(keep) + v.others.len();
+    v.flagged.truncate(keep);
+    v.others.clear();
+    v.mermaid.truncate(1);
+    v.shortened = Some(format!(
+        "Shortened to fit: {dropped} row(s) are only in the full report (report.md, report.html, report.json){}.",
+        v.report_link
+            .as_ref()
+            .map_or_else(String::new, |l| format!(", at {l}"))
+    ));
+    v
+}
+
+#[derive(Debug, Clone, Serialize)]
 pub struct ChartView {
     pub metric: String,
     pub status: &'static str,
@@ -85,13 +104,13 @@ pub struct ChartView {
     pub svg: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct CountView {
     pub label: &'static str,
     pub count: usize,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct ThresholdView {
     pub kind: &'static str,
     pub warning: String,
@@ -100,7 +119,7 @@ pub struct ThresholdView {
     pub in_use: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct OverrideView {
     pub pattern: String,
     pub kind: String,
@@ -108,7 +127,7 @@ pub struct OverrideView {
     pub critical: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct BaselineMetricView {
     pub metric: String,
     pub kind: &'static str,
@@ -119,7 +138,7 @@ pub struct BaselineMetricView {
     pub trend: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct CurrentMetricView {
     pub metric: String,
     pub kind: &'static str,
@@ -144,7 +163,7 @@ pub struct RowView {
     pub change_value: Option<f64>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct CategoryView {
     pub number: usize,
     pub title: &'static str,
@@ -155,7 +174,7 @@ pub struct CategoryView {
     pub reasons: Vec<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct HistoryView {
     pub period: String,
     pub runs: usize,
@@ -163,7 +182,7 @@ pub struct HistoryView {
     pub summary: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct EventView {
     pub date: String,
     pub commit: String,
@@ -172,14 +191,14 @@ pub struct EventView {
     pub severity: &'static str,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct RecommendationView {
     pub number: usize,
     pub title: String,
     pub details: Vec<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct AuditView {
     pub item: &'static str,
     pub value: String,
@@ -348,6 +367,7 @@ pub fn build(ctx: &Context<'_>) -> View {
         others_count,
         charts: charts(c),
         mermaid: mermaid(c),
+        shortened: None,
     }
 }
 

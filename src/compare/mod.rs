@@ -452,8 +452,8 @@ fn past_events(
     method: &dyn Method,
 ) -> Vec<Event> {
     let mut events = Vec::new();
-    for i in 3..runs.len() {
-        let metrics: Vec<(Summary, Option<&[f64]>)> = runs[i]
+    for (i, run) in runs.iter().enumerate().skip(3) {
+        let metrics: Vec<(Summary, Option<&[f64]>)> = run
             .metrics
             .iter()
             .filter(|s| index.of(&s.key(), i).len() >= 3)
@@ -462,8 +462,8 @@ fn past_events(
         for row in judge_all(&metrics, index, i, config, method).rows {
             if matches!(row.status, Status::Critical | Status::Warning) {
                 events.push(Event {
-                    timestamp: runs[i].meta.timestamp,
-                    commit: runs[i].meta.commit.clone(),
+                    timestamp: run.meta.timestamp,
+                    commit: run.meta.commit.clone(),
                     key: row.key,
                     kind: row.kind,
                     status: row.status,

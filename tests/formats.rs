@@ -272,3 +272,57 @@ fn suites_keep_two_load_tests_apart_and_merge_rejects_collisions() {
         .collect();
     assert_eq!(suites.into_iter().collect::<Vec<_>>(), ["nginx", "python"]);
 }
+
+#[test]
+fn eight_sharded_jobs_merge_into_one_run() {
+    // Each shard of a CI matrix ingests its own results into a run file; one job merges them.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let shards = [
+        ("oha", "load/oha/oha_flaky.json"),
+        ("wrk", "load/wrk/wrk_flaky_done.json"),
+        ("hey", "load/hey/hey_flaky_summary.txt"),
+        ("ab", "load/ab/ab_flaky.txt"),
+        ("locust", "load/locust/locust_csv_stats.csv"),
+        ("k6", "load/k6/k6_summary_export.json"),
+        (
+            "siege",
+            "load/siege/siege_flaky_debian_default_conf_stdout.json",
+        ),
+        ("micro", "criterion/runs/v1-run1"),
+    ];
+    let mut expected = 0;
+    let mut runs = Vec::new();
+    for (i, (suite, path)) in shards.iter().enumerate() {
+        let out = dir.path().join(format!("shard{i}.json"));
+        benchgate()
+            .args(["ingest", "--commit", "abc", "--name", suite, "--output"])
+            .arg(&out)
+            .arg(fixture(path))
+            .assert()
+            .success();
+        let run: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&out).expect("run")).expect("json");
+        expected += run["metrics"].as_array().map_or(0, Vec::len);
+        runs.push(out);
+    }
+    let merged = dir.path().join("merged.json");
+    benchgate()
+        .args(["merge", "--output"])
+        .arg(&merged)
+        .args(&runs)
+        .assert()
+        .success();
+    let run: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&merged).expect("run")).expect("json");
+    assert_eq!(run["metrics"].as_array().map_or(0, Vec::len), expected);
+    assert_eq!(run["meta"]["commit"], "abc");
+    assert_eq!(run["meta"]["sources"].as_array().map_or(0, Vec::len), 8);
+    // A shard that ran twice is refused, naming both files.
+    benchgate()
+        .args(["merge", "--output", "-"])
+        .arg(&runs[0])
+        .arg(&runs[0])
+        .assert()
+        .code(2)
+        .stderr(contains("shard0.json"));
+}

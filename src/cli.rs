@@ -333,7 +333,15 @@ fn publish(
         tool_version: env!("CARGO_PKG_VERSION"),
         report_link,
     };
-    let rendered = report::render(&ctx, templates)?;
+    let dir = out.out_dir.is_some();
+    let want = report::Selection {
+        report: dir || out.report.is_some(),
+        comment: dir || out.comment.is_some(),
+        summary: dir || out.summary.is_some(),
+        html: dir || out.html.is_some(),
+        json: dir || out.json.is_some(),
+    };
+    let rendered = report::render_selected(&ctx, templates, want)?;
     let in_dir = |file: &str| out.out_dir.as_ref().map(|d| d.join(file));
     let requested: Vec<(Option<PathBuf>, &str)> = vec![
         (out.report.clone(), rendered.report.as_str()),
@@ -941,18 +949,18 @@ fn read_any(path: &Path, options: &ingest::Options) -> Result<(String, Format, i
             return Ok((name, format, parsed));
         }
     }
-    let input = read_input(path)?;
+    let input = read_input(path, &options.criterion_baseline)?;
     let (format, parsed) = ingest::read(&input, options)?;
     Ok((name, format, parsed))
 }
 
-fn read_input(path: &Path) -> Result<Input> {
+fn read_input(path: &Path, set: &str) -> Result<Input> {
     let name = path.display().to_string();
     let md = std::fs::metadata(path)
         .map_err(|e| anyhow::anyhow!("{name}: cannot read the input: {e}; check the path"))?;
     if md.is_dir() {
         let mut files = BTreeMap::new();
-        walk(path, path, &mut files)?;
+        walk(path, path, set, &mut files, &mut false)?;
         return Ok(Input::Tree { name, files });
     }
     if md.len() > MAX_INPUT_BYTES {
@@ -967,7 +975,16 @@ fn read_input(path: &Path) -> Result<Input> {
 }
 
 /// Collects the files of a criterion tree that the adapter reads, skipping the HTML reports.
-fn walk(root: &Path, dir: &Path, files: &mut BTreeMap<String, Vec<u8>>) -> Result<()> {
+/// Collects the files of a criterion tree that the adapter reads, skipping the HTML reports.
+/// Only the result set `set` is read; other sets' `benchmark.json` files are listed (empty) so
+/// that an error can name them, and the first is read so that the tree is recognised.
+fn walk(
+    root: &Path,
+    dir: &Path,
+    set: &str,
+    files: &mut BTreeMap<String, Vec<u8>>,
+    sampled: &mut bool,
+) -> Result<()> {
     let entries = std::fs::read_dir(dir)
         .map_err(|e| anyhow::anyhow!("{}: cannot list the directory: {e}", dir.display()))?;
     for entry in entries {
@@ -981,7 +998,7 @@ fn walk(root: &Path, dir: &Path, files: &mut BTreeMap<String, Vec<u8>>) -> Resul
         }
         if kind.is_dir() {
             if entry.file_name() != "report" {
-                walk(root, &path, files)?;
+                walk(root, &path, set, files, sampled)?;
             }
             continue;
         }
@@ -1005,7 +1022,19 @@ fn walk(root: &Path, dir: &Path, files: &mut BTreeMap<String, Vec<u8>>) -> Resul
             .map(|c| c.as_os_str().to_string_lossy().into_owned())
             .collect::<Vec<_>>()
             .join("/");
+        let in_set = path
+            .parent()
+            .and_then(Path::file_name)
+            .is_some_and(|p| p == set);
+        let sample = !in_set && file_name == "benchmark.json" && !*sampled;
+        if !in_set && !sample {
+            if file_name == "benchmark.json" {
+                files.insert(rel, Vec::new());
+            }
+            continue;
+        }
         let bytes = std::fs::read(&path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        *sampled |= file_name == "benchmark.json";
         files.insert(rel, bytes);
     }
     Ok(())

@@ -268,13 +268,17 @@ fn a_template_with_a_missing_field_names_the_template_and_line() {
         "<!-- benchgate:comment -->\n{{verdict}}\n{{no_such_field}}\n",
     )
     .expect("write");
+    let comment = dir.path().join("comment.md");
     assert_exit_2_naming(
         &[
             std::ffi::OsStr::new("--templates"),
             templates.as_os_str(),
+            std::ffi::OsStr::new("--comment"),
+            comment.as_os_str(),
             fixture("criterion/runs/v1-run1").as_os_str(),
         ],
         "template comment.md.hbs: Error rendering \"comment\" line 3",
         dir.path(),
     );
+    assert!(!comment.exists());
 }

@@ -104,8 +104,38 @@ pub struct Rendered {
     pub json: String,
 }
 
+/// Which outputs to render.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Selection {
+    pub report: bool,
+    pub comment: bool,
+    pub summary: bool,
+    pub html: bool,
+    pub json: bool,
+}
+
+impl Selection {
+    pub const ALL: Selection = Selection {
+        report: true,
+        comment: true,
+        summary: true,
+        html: true,
+        json: true,
+    };
+}
+
 /// Renders every output in memory; nothing is written until all succeeded.
 pub fn render(ctx: &Context<'_>, templates: &Templates) -> Result<Rendered> {
+    render_selected(ctx, templates, Selection::ALL)
+}
+
+/// Renders the selected outputs (the others are left empty): a large suite costs only what is
+/// asked for.
+pub fn render_selected(
+    ctx: &Context<'_>,
+    templates: &Templates,
+    want: Selection,
+) -> Result<Rendered> {
     let view = view::build(ctx);
     let hb = templates.registry()?;
     let render_with = |name: &str, view: &view::View| {
@@ -131,19 +161,35 @@ pub fn render(ctx: &Context<'_>, templates: &Templates) -> Result<Rendered> {
         }
         Ok(text)
     };
-    let html = templates
-        .html_registry()?
-        .render("html", &view)
-        .map_err(|e| Error::Template {
-            name: "report.html.hbs".into(),
-            message: e.to_string(),
-        })?;
+    let html = if want.html {
+        templates
+            .html_registry()?
+            .render("html", &view)
+            .map_err(|e| Error::Template {
+                name: "report.html.hbs".into(),
+                message: e.to_string(),
+            })?
+    } else {
+        String::new()
+    };
     Ok(Rendered {
-        report: tidy(&run("report")?),
-        comment: fit("comment", COMMENT_LIMIT)?,
-        summary: fit("summary", COMMENT_LIMIT)?,
+        report: if want.report {
+            tidy(&run("report")?)
+        } else {
+            String::new()
+        },
+        comment: if want.comment {
+            fit("comment", COMMENT_LIMIT)?
+        } else {
+            String::new()
+        },
+        summary: if want.summary {
+            fit("summary", COMMENT_LIMIT)?
+        } else {
+            String::new()
+        },
         html,
-        json: json(ctx),
+        json: if want.json { json(ctx) } else { String::new() },
     })
 }
 

@@ -71,14 +71,15 @@ fn check(file: PathBuf, format: &str, bench: &str) {
 /// separate metrics).
 fn check_in(file: PathBuf, format: &str, bench: &str, errors_in: &str) {
     assert!(file.exists(), "{} was not written", file.display());
-    let out = benchgate()
-        .args(["ingest", "--output", "-"])
-        .arg(&file)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+    let run = benchgate().args(["ingest", "--output", "-"]).arg(&file).output().expect("runs");
+    // On failure, show what the tool wrote: a loaded machine can make a tool give up.
+    assert!(
+        run.status.success(),
+        "{}\n--- the tool wrote:\n{}",
+        String::from_utf8_lossy(&run.stderr),
+        String::from_utf8_lossy(&std::fs::read(&file).unwrap_or_default()).chars().take(3000).collect::<String>()
+    );
+    let out = run.stdout;
     let run: serde_json::Value = serde_json::from_slice(&out).expect("json");
     assert_eq!(
         run["meta"]["sources"][0]["format"],
@@ -211,7 +212,7 @@ fn ab_text_and_percentiles() {
     sh(
         dir.path(),
         &format!(
-            "ab -n 300 -c 5 -e percentiles.csv {}/flaky > text.txt 2>&1",
+            "ab -r -s 10 -n 300 -c 5 -e percentiles.csv {}/flaky > text.txt 2>&1",
             server.url
         ),
     );

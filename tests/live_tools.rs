@@ -71,13 +71,20 @@ fn check(file: PathBuf, format: &str, bench: &str) {
 /// separate metrics).
 fn check_in(file: PathBuf, format: &str, bench: &str, errors_in: &str) {
     assert!(file.exists(), "{} was not written", file.display());
-    let run = benchgate().args(["ingest", "--output", "-"]).arg(&file).output().expect("runs");
+    let run = benchgate()
+        .args(["ingest", "--output", "-"])
+        .arg(&file)
+        .output()
+        .expect("runs");
     // On failure, show what the tool wrote: a loaded machine can make a tool give up.
     assert!(
         run.status.success(),
         "{}\n--- the tool wrote:\n{}",
         String::from_utf8_lossy(&run.stderr),
-        String::from_utf8_lossy(&std::fs::read(&file).unwrap_or_default()).chars().take(3000).collect::<String>()
+        String::from_utf8_lossy(&std::fs::read(&file).unwrap_or_default())
+            .chars()
+            .take(3000)
+            .collect::<String>()
     );
     let out = run.stdout;
     let run: serde_json::Value = serde_json::from_slice(&out).expect("json");

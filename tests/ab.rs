@@ -5,7 +5,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{benchgate, status_of, statuses};
+use common::{benchgate, status_of, statuses, write_time_metrics};
 use predicates::str::contains;
 
 fn git(dir: &Path, args: &[&str]) -> String {
@@ -141,11 +141,7 @@ fn ab_mode_errors_name_the_problem() {
 }
 
 fn metrics_file(path: &Path, value: f64) {
-    std::fs::write(
-        path,
-        format!("{{\"schema\":\"benchgate.metrics.v1\",\"metrics\":[{{\"benchmark\":\"work\",\"statistic\":\"median\",\"kind\":\"time\",\"unit\":\"ns\",\"value\":{value}}}]}}"),
-    )
-    .expect("write");
+    write_time_metrics(path, &[(String::new(), "work".into(), value)]);
 }
 
 #[test]

@@ -91,3 +91,31 @@ pub fn should_run(tools: &[&str]) -> bool {
         false
     }
 }
+
+/// Writes a `benchgate.metrics.v1` file of `median` time metrics in ns: (suite, benchmark, value).
+pub fn write_time_metrics(path: &Path, metrics: &[(String, String, f64)]) {
+    let metrics: Vec<serde_json::Value> = metrics
+        .iter()
+        .map(|(suite, name, value)| {
+            serde_json::json!({"suite": suite, "benchmark": name, "statistic": "median", "kind": "time", "unit": "ns", "value": value})
+        })
+        .collect();
+    std::fs::write(
+        path,
+        serde_json::json!({"schema": "benchgate.metrics.v1", "metrics": metrics}).to_string(),
+    )
+    .expect("write");
+}
+
+/// Escapes text for use in an insta filter (a regex).
+pub fn escape_regex(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            if "\\.+*?()|[]{}^$".contains(c) {
+                vec!['\\', c]
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
+}

@@ -7,7 +7,9 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{benchgate, build_history, fixture, have, should_run};
+use common::{
+    benchgate, build_history, escape_regex, fixture, have, should_run, write_time_metrics,
+};
 
 fn report_dir(dir: &Path) -> std::path::PathBuf {
     let baseline = dir.join("history.json");
@@ -106,15 +108,11 @@ const HOSTILE: [&str; 6] = [
 ];
 
 fn hostile_metrics(path: &Path, value: f64) {
-    let metrics: Vec<serde_json::Value> = HOSTILE
+    let metrics: Vec<(String, String, f64)> = HOSTILE
         .iter()
-        .map(|name| serde_json::json!({"benchmark": name, "statistic": "median", "kind": "time", "unit": "ns", "value": value}))
+        .map(|n| (String::new(), n.to_string(), value))
         .collect();
-    std::fs::write(
-        path,
-        serde_json::json!({"schema": "benchgate.metrics.v1", "metrics": metrics}).to_string(),
-    )
-    .expect("write");
+    write_time_metrics(path, &metrics);
 }
 
 #[test]
@@ -183,7 +181,7 @@ fn hostile_names_are_inert_in_every_template() {
         r"(<th>|\| )Testbed(</th><td>| \| )[^<|\n]*",
         "${1}Testbed${2}[testbed]",
     );
-    settings.add_filter(&regex_escape(&dir.path().display().to_string()), "[tmp]");
+    settings.add_filter(&escape_regex(&dir.path().display().to_string()), "[tmp]");
     settings.add_filter(r"id [0-9a-f]{12}", "id [id]");
     settings.add_filter(
         r"Its newest run is \d+ day\(s\) old:[^<\n]*",
@@ -195,18 +193,6 @@ fn hostile_names_are_inert_in_every_template() {
         insta::assert_snapshot!("hostile_report_md", read("report.md"));
         insta::assert_snapshot!("hostile_report_html", read("report.html"));
     });
-}
-
-fn regex_escape(text: &str) -> String {
-    text.chars()
-        .flat_map(|c| {
-            if "\\.+*?()|[]{}^$".contains(c) {
-                vec!['\\', c]
-            } else {
-                vec![c]
-            }
-        })
-        .collect()
 }
 
 #[test]

@@ -2,17 +2,19 @@
 
 mod common;
 
-use common::benchgate;
+use common::{benchgate, write_time_metrics};
 
 fn metrics(path: &std::path::Path, n: usize, value: impl Fn(usize) -> f64) {
-    let metrics: Vec<serde_json::Value> = (0..n)
-        .map(|i| serde_json::json!({"suite": "big", "benchmark": format!("group{}/bench{i}", i % 50), "statistic": "median", "kind": "time", "unit": "ns", "value": value(i)}))
+    let metrics: Vec<(String, String, f64)> = (0..n)
+        .map(|i| {
+            (
+                "big".to_string(),
+                format!("group{}/bench{i}", i % 50),
+                value(i),
+            )
+        })
         .collect();
-    std::fs::write(
-        path,
-        serde_json::json!({"schema": "benchgate.metrics.v1", "metrics": metrics}).to_string(),
-    )
-    .expect("write");
+    write_time_metrics(path, &metrics);
 }
 
 #[test]

@@ -4,19 +4,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{benchgate, build_history, fixture};
-
-fn escape_regex(text: &str) -> String {
-    text.chars()
-        .flat_map(|c| {
-            if "\\.+*?()|[]{}^$".contains(c) {
-                vec!['\\', c]
-            } else {
-                vec![c]
-            }
-        })
-        .collect()
-}
+use common::{benchgate, build_history, escape_regex, fixture};
 
 fn settings(tmp: &Path) -> insta::Settings {
     let mut s = insta::Settings::clone_current();

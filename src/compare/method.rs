@@ -249,6 +249,8 @@ impl Method for HistoryMethod {
             let floor = (1.0 + q.policy.noise_floor).ln();
             let s = stats::scaled_mad(&logs, centre).unwrap_or(0.0).max(floor);
             ev.spread = Some(s.exp() - 1.0);
+            // One new run against a sample of n: the prediction-interval scale s·√(1 + 1/n)
+            // (Hahn & Meeker, 1991, "Statistical Intervals", section 4.7).
             ev.test = Test::T {
                 effect: sign * (cur.ln() - centre),
                 scale: s * (1.0 + 1.0 / n as f64).sqrt(),

@@ -40,15 +40,6 @@ pub fn t_upper_tail(t: f64, df: f64) -> f64 {
         .unwrap_or(0.5)
 }
 
-/// Half-width of a one-sided prediction interval for one new observation from a sample of `n`
-/// with spread `s`: t(1-alpha, n-1) * s * sqrt(1 + 1/n) (Hahn & Meeker, 1991, "Statistical
-/// Intervals", section 4.7). It answers "how far can the next unchanged run fall from the
-/// centre of history?".
-pub fn prediction_half_width(s: f64, n: usize, alpha: f64) -> f64 {
-    let n = n as f64;
-    t_quantile(1.0 - alpha, n - 1.0) * s * (1.0 + 1.0 / n).sqrt()
-}
-
 /// P(X >= x) for X ~ Binomial(n, p): the exact one-sided test of an event count against a
 /// known rate (Clopper & Pearson, 1934; used when expected counts are too small for a normal
 /// approximation).
@@ -287,10 +278,5 @@ mod tests {
             "{:?}",
             instability(&modes)
         );
-    }
-
-    #[test]
-    fn prediction_interval_widens_for_short_histories() {
-        assert!(prediction_half_width(0.05, 3, 0.01) > prediction_half_width(0.05, 30, 0.01));
     }
 }

@@ -8,10 +8,11 @@ use crate::config::HistoryPolicy;
 use crate::error::{Error, Result};
 use crate::model::{Counts, Direction, Interval, Metric, MetricKind, RunMeta, Unit, metric_key};
 
+pub mod encoding;
 pub mod store;
 
-/// Schema tag of a serialized [`Baseline`].
-pub const BASELINE_SCHEMA: &str = "benchgate.baseline.v1";
+/// Schema tag of the baseline file benchgate writes.
+pub const BASELINE_SCHEMA: &str = encoding::V2;
 
 /// The history file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -118,17 +119,22 @@ impl Baseline {
         }
         let value: serde_json::Value = serde_json::from_slice(bytes)
             .map_err(|e| bad(format!("line {}: invalid JSON: {e}", e.line())))?;
-        match value.get("schema").and_then(|s| s.as_str()) {
-            Some(BASELINE_SCHEMA) => {}
+        let baseline = match value.get("schema").and_then(|s| s.as_str()) {
+            Some(encoding::V2) => encoding::decode_v2(value).map_err(bad)?,
+            // The first format: read, and written back as v2 by the next update.
+            Some(encoding::V1) => {
+                let mut b: Baseline = serde_json::from_value(value)
+                    .map_err(|e| bad(format!("not a valid baseline: {e}")))?;
+                b.schema = BASELINE_SCHEMA.to_string();
+                b
+            }
             Some(other) => {
                 return Err(bad(format!(
                     "unsupported baseline schema {other:?}, expected {BASELINE_SCHEMA:?}"
                 )));
             }
             None => return Err(bad("not a benchgate baseline (no \"schema\" field)".into())),
-        }
-        let baseline: Baseline =
-            serde_json::from_value(value).map_err(|e| bad(format!("not a valid baseline: {e}")))?;
+        };
         for run in &baseline.runs {
             if let Some(m) = run.metrics.iter().find(|m| !m.value.is_finite()) {
                 return Err(bad(format!("{} has a non-finite value", m.key())));
@@ -137,11 +143,10 @@ impl Baseline {
         Ok(baseline)
     }
 
-    /// The file's bytes: pretty JSON, so that a history kept in git diffs readably.
+    /// The file's bytes (schema v2): compact, and one line per value so that a history kept in
+    /// git diffs readably.
     pub fn to_json(&self) -> String {
-        let mut text = serde_json::to_string_pretty(self).expect("a baseline always serializes");
-        text.push('\n');
-        text
+        encoding::encode(self)
     }
 
     /// A short content id, so that a report names exactly which history it used.
@@ -195,6 +200,7 @@ impl Baseline {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{Counts, Interval};
 
     fn meta(day: i64) -> RunMeta {
         RunMeta {
@@ -243,6 +249,39 @@ mod tests {
     }
 
     #[test]
+    fn v1_files_are_read_and_written_back_as_v2() {
+        let mut b = Baseline::new(Window {
+            max_runs: 30,
+            max_age_days: 30,
+        });
+        let mut m = Metric::time("a", "median", 1.5);
+        m.ci = Some(Interval {
+            lower: 1.4,
+            upper: 1.6,
+            level: 0.95,
+        });
+        m.counts = Some(Counts {
+            events: 1,
+            total: 10,
+        });
+        b.append(meta(1), &[m]);
+        let mut v1 = serde_json::to_value(&b).expect("v1");
+        v1["schema"] = "benchgate.baseline.v1".into();
+        let read = Baseline::parse("old.json", v1.to_string().as_bytes()).expect("v1 reads");
+        assert_eq!(read.runs, b.runs);
+        assert!(
+            read.to_json()
+                .starts_with("{\n  \"schema\": \"benchgate.baseline.v2\"")
+        );
+        assert_eq!(
+            Baseline::parse("new.json", read.to_json().as_bytes())
+                .expect("v2 reads")
+                .runs,
+            b.runs
+        );
+    }
+
+    #[test]
     fn round_trip_and_schema_check() {
         let mut b = Baseline::new(Window {
             max_runs: 30,
@@ -253,7 +292,7 @@ mod tests {
         assert_eq!(back, b);
         let wrong = b
             .to_json()
-            .replace("benchgate.baseline.v1", "benchgate.baseline.v9");
+            .replace("benchgate.baseline.v2", "benchgate.baseline.v9");
         let e = Baseline::parse("b.json", wrong.as_bytes()).expect_err("schema");
         assert!(
             e.to_string()

@@ -66,14 +66,19 @@ fn criterion_tree(n: usize) -> BTreeMap<String, Vec<u8>> {
     files
 }
 
+/// A suite of time metrics with what criterion gives: a 95% interval and a spread.
 fn suite(metrics: usize, scale: f64) -> Vec<Metric> {
     (0..metrics)
         .map(|i| {
-            Metric::time(
-                format!("group{}/bench{i}", i % 50),
-                "median",
-                (1000.0 + i as f64) * scale,
-            )
+            let v = (1000.0 + i as f64 + 0.123456789) * scale;
+            let mut m = Metric::time(format!("group{}/bench{i}", i % 50), "median", v);
+            m.ci = Some(benchgate::model::Interval {
+                lower: v * 0.9937,
+                upper: v * 1.0071,
+                level: 0.95,
+            });
+            m.spread = Some(v * 0.0213);
+            m
         })
         .collect()
 }

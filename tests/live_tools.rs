@@ -12,6 +12,16 @@ use std::time::{Duration, Instant};
 
 use common::{benchgate, should_run};
 
+/// One live test at a time: five load generators and five Python servers at once on two cores
+/// make the servers drop connections, which tests the machine rather than the adapters.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// The loopback target server, stopped by its process id when dropped.
 struct Server {
     child: Child,
@@ -117,6 +127,7 @@ fn k6_summary_export_and_point_stream() {
     if !should_run(&["k6"]) {
         return;
     }
+    let _serial = serial();
     let server = Server::start();
     let dir = tempfile::tempdir().expect("tempdir");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/load/k6/k6_script.js");
@@ -147,6 +158,7 @@ fn locust_csv_and_json() {
     if !should_run(&["locust"]) {
         return;
     }
+    let _serial = serial();
     let server = Server::start();
     let dir = tempfile::tempdir().expect("tempdir");
     let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/load/locust/locustfile.py");
@@ -175,6 +187,7 @@ fn wrk_text_and_lua_json() {
     if !should_run(&["wrk"]) {
         return;
     }
+    let _serial = serial();
     let server = Server::start();
     let dir = tempfile::tempdir().expect("tempdir");
     let lua = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/wrk-report.lua");
@@ -195,6 +208,7 @@ fn hey_summary_and_csv() {
     if !should_run(&["hey"]) {
         return;
     }
+    let _serial = serial();
     let server = Server::start();
     let dir = tempfile::tempdir().expect("tempdir");
     sh(
@@ -214,6 +228,7 @@ fn ab_text_and_percentiles() {
     if !should_run(&["ab"]) {
         return;
     }
+    let _serial = serial();
     let server = Server::start();
     let dir = tempfile::tempdir().expect("tempdir");
     sh(

@@ -84,6 +84,11 @@ pub fn shorten(view: &View, keep: usize) -> View {
     v.flagged.truncate(keep);
     v.others.clear();
     v.mermaid.truncate(1);
+    if v.notes.len() > 10 {
+        let more = v.notes.len() - 10;
+        v.notes.truncate(10);
+        v.notes.push(format!("{more} more note(s) in the full report."));
+    }
     v.shortened = Some(format!(
         "Shortened to fit: {dropped} row(s) are only in the full report (report.md, report.html, report.json){}.",
         v.report_link

@@ -87,7 +87,8 @@ pub fn shorten(view: &View, keep: usize) -> View {
     if v.notes.len() > 10 {
         let more = v.notes.len() - 10;
         v.notes.truncate(10);
-        v.notes.push(format!("{more} more note(s) in the full report."));
+        v.notes
+            .push(format!("{more} more note(s) in the full report."));
     }
     v.shortened = Some(format!(
         "Shortened to fit: {dropped} row(s) are only in the full report (report.md, report.html, report.json){}.",

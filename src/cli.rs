@@ -201,7 +201,8 @@ struct BaselineArgs {
     /// Policy whose [history] window bounds the file [default: ./benchgate.toml when it exists].
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
-    /// With `create`: replace an existing history.
+    /// With `create`: replace an existing history. With `update`: when the history cannot be
+    /// read, keep it as `FILE.corrupt-SECONDS` and start a new one.
     #[arg(long)]
     force: bool,
     #[command(flatten)]
@@ -817,6 +818,8 @@ fn baseline_cmd(args: BaselineArgs, create: bool) -> Result<u8> {
     let config = load_config(args.config.as_deref())?;
     let run = load_run(&args.input, &args.meta)?;
     let store = FileStore::new(&args.baseline);
+    // Held until the new history is in place: concurrent updates queue instead of racing.
+    let _lock = store.lock()?;
     let existing = if create && !args.force {
         if args.baseline.exists() {
             bail!(
@@ -828,7 +831,24 @@ fn baseline_cmd(args: BaselineArgs, create: bool) -> Result<u8> {
     } else if create {
         None
     } else {
-        store.load()?
+        match store.load() {
+            Ok(history) => history,
+            Err(e @ crate::Error::Baseline { .. }) if args.force => {
+                let backup = store.set_aside()?;
+                eprintln!("benchgate: {e}");
+                eprintln!(
+                    "benchgate: kept the unreadable history as {} and started a new one",
+                    backup.display()
+                );
+                None
+            }
+            Err(e @ crate::Error::Baseline { .. }) => {
+                return Err(anyhow::anyhow!(
+                    "{e}\n(or run `benchgate baseline update --force` to keep it as a backup and start a new history)"
+                ));
+            }
+            Err(e) => return Err(e.into()),
+        }
     };
     let mut baseline = existing.unwrap_or_else(|| Baseline::new(Window::from(&config.history)));
     if args.config.is_some() || Path::new("benchgate.toml").exists() {

@@ -282,3 +282,142 @@ fn a_template_with_a_missing_field_names_the_template_and_line() {
     );
     assert!(!comment.exists());
 }
+
+#[test]
+fn concurrent_updates_never_lose_a_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let baseline = dir.path().join("history.json");
+    let run = fixture("criterion/runs/v1-run1");
+    let bin = assert_cmd::cargo::cargo_bin("benchgate");
+    let children: Vec<std::process::Child> = (0..8)
+        .map(|i| {
+            std::process::Command::new(&bin)
+                .args([
+                    "baseline",
+                    "update",
+                    "--commit",
+                    &format!("c{i}"),
+                    "--timestamp",
+                    &format!("2026-12-04T10:0{i}:00Z"),
+                    "--baseline",
+                ])
+                .arg(&baseline)
+                .arg(&run)
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .expect("spawns")
+        })
+        .collect();
+    for mut c in children {
+        assert!(c.wait().expect("waits").success());
+    }
+    let history: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&baseline).expect("read")).expect("json");
+    assert_eq!(
+        history["runs"].as_array().map(Vec::len),
+        Some(8),
+        "a concurrent update lost a run"
+    );
+}
+
+#[test]
+fn an_unreadable_history_is_kept_aside_only_with_force() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let baseline = dir.path().join("history.json");
+    std::fs::write(
+        &baseline,
+        "{\"schema\": \"benchgate.baseline.v2\", \"runs\": [",
+    )
+    .expect("write");
+    let run = fixture("criterion/runs/v1-run1");
+    benchgate()
+        .args(["baseline", "update", "--commit", "a", "--baseline"])
+        .arg(&baseline)
+        .arg(&run)
+        .assert()
+        .code(2)
+        .stderr(contains("--force"));
+    benchgate()
+        .args([
+            "baseline",
+            "update",
+            "--force",
+            "--commit",
+            "a",
+            "--baseline",
+        ])
+        .arg(&baseline)
+        .arg(&run)
+        .assert()
+        .success()
+        .stderr(contains("kept the unreadable history"));
+    let backups: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("list")
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("history.json.corrupt-")
+        })
+        .collect();
+    assert_eq!(backups.len(), 1);
+    assert!(
+        std::fs::read_to_string(backups[0].path())
+            .expect("backup")
+            .ends_with("\"runs\": [")
+    );
+    assert!(
+        std::fs::read_to_string(&baseline)
+            .expect("new")
+            .contains("benchgate.baseline.v2")
+    );
+}
+
+#[test]
+fn a_killed_writer_leaves_the_old_history_or_the_new_one() {
+    // A large input makes each update write for a while; kill -9 lands at different moments.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let baseline = dir.path().join("history.json");
+    let input = dir.path().join("big.json");
+    let metrics: Vec<serde_json::Value> = (0..20_000)
+        .map(|i| serde_json::json!({"benchmark": format!("b{i}"), "statistic": "median", "kind": "time", "unit": "ns", "value": 1000 + i}))
+        .collect();
+    std::fs::write(
+        &input,
+        serde_json::json!({"schema": "benchgate.metrics.v1", "metrics": metrics}).to_string(),
+    )
+    .expect("write");
+    benchgate()
+        .args(["baseline", "update", "--commit", "first", "--baseline"])
+        .arg(&baseline)
+        .arg(&input)
+        .assert()
+        .success();
+    let bin = assert_cmd::cargo::cargo_bin("benchgate");
+    for (i, wait_ms) in [5u64, 20, 40, 60, 80, 120, 160, 240].iter().enumerate() {
+        let mut child = std::process::Command::new(&bin)
+            .args([
+                "baseline",
+                "update",
+                "--commit",
+                &format!("k{i}"),
+                "--baseline",
+            ])
+            .arg(&baseline)
+            .arg(&input)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawns");
+        std::thread::sleep(std::time::Duration::from_millis(*wait_ms));
+        let _ = child.kill();
+        let _ = child.wait();
+        // Whatever moment the kill hit, the history parses: the old one or the new one.
+        benchgate()
+            .args(["compare", "--commit", "x", "--baseline"])
+            .arg(&baseline)
+            .arg(&input)
+            .assert()
+            .success();
+    }
+}

@@ -32,6 +32,34 @@ impl FileStore {
     pub fn path(&self) -> &Path {
         &self.path
     }
+
+    /// Takes the history's writer lock (`PATH.lock`), waiting for any other writer: two jobs
+    /// updating one file at once must not lose a run.
+    pub fn lock(&self) -> Result<std::fs::File> {
+        let mut name = self.path.as_os_str().to_owned();
+        name.push(".lock");
+        let lock_path = PathBuf::from(name);
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| Error::io(&lock_path, e))?;
+        file.lock().map_err(|e| Error::io(&lock_path, e))?;
+        Ok(file)
+    }
+
+    /// Moves an unreadable history aside as `PATH.corrupt-SECONDS` and returns that path.
+    pub fn set_aside(&self) -> Result<PathBuf> {
+        let seconds = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let mut name = self.path.as_os_str().to_owned();
+        name.push(format!(".corrupt-{seconds}"));
+        let backup = PathBuf::from(name);
+        std::fs::rename(&self.path, &backup).map_err(|e| Error::io(&self.path, e))?;
+        Ok(backup)
+    }
 }
 
 impl Store for FileStore {

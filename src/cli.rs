@@ -529,17 +529,18 @@ fn verify_cmd(args: VerifyArgs) -> Result<u8> {
             notify(&agent, url, &comparison, now);
         }
         let critical = comparison.verdict == Verdict::Critical;
-        if critical && !rolled_back {
-            if let Some(command) = &args.on_critical {
-                rolled_back = true;
-                eprintln!("benchgate: critical regression: running {command:?}");
-                match std::process::Command::new("sh")
-                    .args(["-c", command])
-                    .status()
-                {
-                    Ok(status) => eprintln!("benchgate: {command:?} exited with {status}"),
-                    Err(e) => eprintln!("benchgate: cannot run {command:?}: {e}"),
-                }
+        if critical
+            && !rolled_back
+            && let Some(command) = &args.on_critical
+        {
+            rolled_back = true;
+            eprintln!("benchgate: critical regression: running {command:?}");
+            match std::process::Command::new("sh")
+                .args(["-c", command])
+                .status()
+            {
+                Ok(status) => eprintln!("benchgate: {command:?} exited with {status}"),
+                Err(e) => eprintln!("benchgate: cannot run {command:?}: {e}"),
             }
         }
         let more =
@@ -942,13 +943,13 @@ fn load_run(args: &InputArgs, meta_args: &MetaArgs) -> Result<Run> {
 
 /// `NAME=PATH` gives an input its own suite; a path that exists as given is never split.
 fn split_input(arg: &str, default: Option<&str>) -> Result<(Option<String>, PathBuf)> {
-    if !Path::new(arg).exists() {
-        if let Some((name, path)) = arg.split_once('=') {
-            if name.is_empty() || name.contains(['/', '\\']) {
-                bail!("{arg}: a suite name before `=` must be non-empty and have no slashes");
-            }
-            return Ok((Some(name.to_string()), PathBuf::from(path)));
+    if !Path::new(arg).exists()
+        && let Some((name, path)) = arg.split_once('=')
+    {
+        if name.is_empty() || name.contains(['/', '\\']) {
+            bail!("{arg}: a suite name before `=` must be non-empty and have no slashes");
         }
+        return Ok((Some(name.to_string()), PathBuf::from(path)));
     }
     Ok((default.map(str::to_string), PathBuf::from(arg)))
 }

@@ -100,10 +100,10 @@ impl Testbed {
     pub fn differences(&self, other: &Testbed) -> Vec<String> {
         let mut out = Vec::new();
         let mut cmp = |name: &str, a: Option<String>, b: Option<String>| {
-            if let (Some(a), Some(b)) = (a, b) {
-                if a != b {
-                    out.push(format!("{name}: {a} -> {b}"));
-                }
+            if let (Some(a), Some(b)) = (a, b)
+                && a != b
+            {
+                out.push(format!("{name}: {a} -> {b}"));
             }
         };
         cmp("os", self.os.clone(), other.os.clone());

@@ -11,7 +11,7 @@ pub fn median(values: &[f64]) -> Option<f64> {
     let mut v = values.to_vec();
     v.sort_by(f64::total_cmp);
     let mid = v.len() / 2;
-    Some(if v.len() % 2 == 0 {
+    Some(if v.len().is_multiple_of(2) {
         (v[mid - 1] + v[mid]) / 2.0
     } else {
         v[mid]
@@ -164,12 +164,12 @@ pub fn instability(samples: &[f64]) -> Option<String> {
         .into_iter()
         .filter(|v| (lo..=hi).contains(v))
         .collect();
-    if let Some(b) = bimodality_coefficient(&kept) {
-        if b > 5.0 / 9.0 + 0.1 {
-            return Some(format!(
-                "its samples look bimodal (bimodality coefficient {b:.2})"
-            ));
-        }
+    if let Some(b) = bimodality_coefficient(&kept)
+        && b > 5.0 / 9.0 + 0.1
+    {
+        return Some(format!(
+            "its samples look bimodal (bimodality coefficient {b:.2})"
+        ));
     }
     None
 }

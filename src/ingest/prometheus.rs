@@ -169,10 +169,10 @@ pub fn parse_range(q: &PromQuery, body: &[u8]) -> Result<Vec<(f64, f64)>> {
     let points = series.values.as_deref().unwrap_or_default();
     let mut out = Vec::with_capacity(points.len());
     for (t, v) in points {
-        if let Ok(v) = v.parse::<f64>() {
-            if v.is_finite() {
-                out.push((*t, v));
-            }
+        if let Ok(v) = v.parse::<f64>()
+            && v.is_finite()
+        {
+            out.push((*t, v));
         }
     }
     if out.is_empty() {

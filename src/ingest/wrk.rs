@@ -149,10 +149,10 @@ pub fn parse_text(name: &str, text: &str) -> Result<Parsed> {
     }
     // With `-s scripts/wrk-report.lua` and no WRK_JSON_OUT, the JSON follows the text: it is
     // the more precise of the two.
-    if let Some(at) = text.find("\n{") {
-        if serde_json::from_str::<WReport>(&text[at + 1..]).is_ok() {
-            return parse_json(name, &text.as_bytes()[at + 1..]);
-        }
+    if let Some(at) = text.find("\n{")
+        && serde_json::from_str::<WReport>(&text[at + 1..]).is_ok()
+    {
+        return parse_json(name, &text.as_bytes()[at + 1..]);
     }
     let bad =
         |i: usize, what: &str| Error::input_at(name, i + 1, format!("cannot read wrk's {what}"));
@@ -170,14 +170,14 @@ pub fn parse_text(name: &str, text: &str) -> Result<Parsed> {
             continue;
         }
         if in_distribution {
-            if let [p, v] = fields[..] {
-                if let Some(p) = p.strip_suffix('%') {
-                    let Some(stat) = percentile_name(p) else {
-                        continue;
-                    };
-                    percentiles.push((stat, duration(v)));
+            if let [p, v] = fields[..]
+                && let Some(p) = p.strip_suffix('%')
+            {
+                let Some(stat) = percentile_name(p) else {
                     continue;
-                }
+                };
+                percentiles.push((stat, duration(v)));
+                continue;
             }
             in_distribution = false;
         }

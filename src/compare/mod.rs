@@ -95,6 +95,23 @@ impl Comparison {
     }
 }
 
+/// What the method actually rested on in this run, for the methodology section.
+fn applied(rows: &[Row]) -> String {
+    let (mut history, mut counts, mut assumed, mut new, mut missing) = (0, 0, 0, 0, 0);
+    for r in rows {
+        match (&r.assessment, r.status) {
+            (Some(a), _) if a.basis.contains("failures in") => counts += 1,
+            (Some(a), _) if a.basis.contains("assumed") => assumed += 1,
+            (Some(_), _) => history += 1,
+            (None, Status::Missing) => missing += 1,
+            (None, _) => new += 1,
+        }
+    }
+    format!(
+        "Applied to this run: {history} metric(s) judged on their run history, {counts} on request counts, {assumed} with assumed noise (too little history); {new} new and {missing} missing."
+    )
+}
+
 /// The benchmarks whose rows are critical, for a confirmation re-run.
 pub fn critical_benchmarks(c: &Comparison) -> Vec<String> {
     let mut names: Vec<String> = c
@@ -245,6 +262,8 @@ pub fn compare(
     rows.sort_by(|a, b| (a.kind, &a.key).cmp(&(b.kind, &b.key)));
 
     let verdict = verdict_of(&rows);
+    let mut method_steps = method.steps(&config.history);
+    method_steps.push(applied(&rows));
     Comparison {
         verdict,
         rows,
@@ -252,7 +271,7 @@ pub fn compare(
         notes,
         events: past_events(runs, &index, config, method),
         method: method.name(),
-        method_steps: method.steps(&config.history),
+        method_steps,
     }
 }
 

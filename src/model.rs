@@ -298,21 +298,40 @@ impl Metric {
         metric_key(&self.suite, &self.benchmark, &self.statistic)
     }
 
-    /// A time metric in nanoseconds (lower is better).
-    pub fn time(benchmark: impl Into<String>, statistic: impl Into<String>, value_ns: f64) -> Self {
+    /// A metric of the default suite with nothing but its value.
+    pub fn new(
+        benchmark: impl Into<String>,
+        statistic: impl Into<String>,
+        kind: MetricKind,
+        unit: Unit,
+        direction: Direction,
+        value: f64,
+    ) -> Self {
         Metric {
             suite: String::new(),
             benchmark: benchmark.into(),
             statistic: statistic.into(),
-            kind: MetricKind::Time,
-            unit: Unit::Nanoseconds,
-            direction: Direction::LowerIsBetter,
-            value: value_ns,
+            kind,
+            unit,
+            direction,
+            value,
             samples: None,
             ci: None,
             spread: None,
             counts: None,
         }
+    }
+
+    /// A time metric in nanoseconds (lower is better).
+    pub fn time(benchmark: impl Into<String>, statistic: impl Into<String>, value_ns: f64) -> Self {
+        Metric::new(
+            benchmark,
+            statistic,
+            MetricKind::Time,
+            Unit::Nanoseconds,
+            Direction::LowerIsBetter,
+            value_ns,
+        )
     }
 
     /// The number of samples, when known.

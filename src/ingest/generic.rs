@@ -66,6 +66,15 @@ pub(crate) fn unit(name: &str) -> (Unit, f64) {
     }
 }
 
+/// A 95% interval from bounds given in a unit that `factor` converts.
+fn scaled_ci(lower: Option<f64>, upper: Option<f64>, factor: f64) -> Option<Interval> {
+    Some(Interval {
+        lower: lower? * factor,
+        upper: upper? * factor,
+        level: 0.95,
+    })
+}
+
 pub(crate) fn default_kind(unit: &Unit) -> MetricKind {
     match unit {
         Unit::Nanoseconds => MetricKind::Latency,
@@ -164,23 +173,17 @@ pub fn parse_metrics(name: &str, bytes: &[u8]) -> Result<Parsed> {
         };
         metrics.push(Metric {
             suite: m.suite,
-            benchmark: m.benchmark,
-            statistic: m.statistic,
-            kind,
-            unit,
-            direction,
-            value: m.value * factor,
             samples: m.samples.map(|s| s.iter().map(|v| v * factor).collect()),
-            ci: match (m.lower, m.upper) {
-                (Some(l), Some(u)) => Some(Interval {
-                    lower: l * factor,
-                    upper: u * factor,
-                    level: 0.95,
-                }),
-                _ => None,
-            },
-            spread: None,
+            ci: scaled_ci(m.lower, m.upper, factor),
             counts,
+            ..Metric::new(
+                m.benchmark,
+                m.statistic,
+                kind,
+                unit,
+                direction,
+                m.value * factor,
+            )
         });
     }
     Ok(Parsed {
@@ -222,19 +225,14 @@ pub fn parse_gab(name: &str, bytes: &[u8], direction: Option<Direction>) -> Resu
             (Unit::Other(_), _) => MetricKind::Custom,
             (u, _) => default_kind(u),
         };
-        metrics.push(Metric {
-            suite: String::new(),
-            benchmark: e.name,
-            statistic: "value".into(),
+        metrics.push(Metric::new(
+            e.name,
+            "value",
             kind,
             unit,
-            direction: dir,
-            value: e.value * factor,
-            samples: None,
-            ci: None,
-            spread: None,
-            counts: None,
-        });
+            dir,
+            e.value * factor,
+        ));
     }
     let notes = if guessed {
         vec![format!(
@@ -313,24 +311,15 @@ pub fn parse_bmf(name: &str, bytes: &[u8]) -> Result<Parsed> {
                 }
             };
             metrics.push(Metric {
-                suite: String::new(),
-                benchmark: bench.clone(),
-                statistic: measure,
-                kind,
-                unit,
-                direction,
-                value: v.value * factor,
-                samples: None,
-                ci: match (v.lower_value, v.upper_value) {
-                    (Some(l), Some(u)) => Some(Interval {
-                        lower: l * factor,
-                        upper: u * factor,
-                        level: 0.95,
-                    }),
-                    _ => None,
-                },
-                spread: None,
-                counts: None,
+                ci: scaled_ci(v.lower_value, v.upper_value, factor),
+                ..Metric::new(
+                    bench.clone(),
+                    measure,
+                    kind,
+                    unit,
+                    direction,
+                    v.value * factor,
+                )
             });
         }
     }

@@ -30,19 +30,8 @@ impl Sink {
         dir: Direction,
         value: f64,
     ) {
-        self.metrics.push(Metric {
-            suite: String::new(),
-            benchmark: bench.to_string(),
-            statistic: stat.to_string(),
-            kind,
-            unit,
-            direction: dir,
-            value,
-            samples: None,
-            ci: None,
-            spread: None,
-            counts: None,
-        });
+        self.metrics
+            .push(Metric::new(bench, stat, kind, unit, dir, value));
     }
 
     /// A latency statistic given in a tool's unit (`scale` converts to ns).

@@ -29,19 +29,14 @@ impl PromQuery {
 
     /// A metric with this query's identity and `value` (in the query's unit).
     pub fn metric(&self, value: f64) -> Metric {
-        Metric {
-            suite: String::new(),
-            benchmark: self.benchmark.clone(),
-            statistic: self.statistic.clone(),
-            kind: self.kind,
-            unit: self.unit.clone(),
-            direction: self.direction,
-            value: value * self.factor,
-            samples: None,
-            ci: None,
-            spread: None,
-            counts: None,
-        }
+        Metric::new(
+            self.benchmark.clone(),
+            self.statistic.clone(),
+            self.kind,
+            self.unit.clone(),
+            self.direction,
+            value * self.factor,
+        )
     }
 
     fn name(&self) -> String {

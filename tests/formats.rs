@@ -136,6 +136,50 @@ fn stats_of(run: &serde_json::Value, bench: &str) -> Vec<String> {
 }
 
 #[test]
+fn criterion_ids_survive_lossy_directory_names_and_saved_baselines_are_selectable() {
+    let run = ingest("criterion/shared/criterion_dir", &[]);
+    let keys: Vec<String> = run["metrics"]
+        .as_array()
+        .expect("metrics")
+        .iter()
+        .map(|m| {
+            format!(
+                "{} :: {}",
+                m["benchmark"].as_str().unwrap_or(""),
+                m["statistic"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    // Six benchmarks, five with a declared throughput; the directory `rng stream _ xorshift64`
+    // is lossy, benchmark.json's `full_id` is not.
+    assert_eq!(keys.len(), 11);
+    assert!(
+        keys.contains(&"rng stream / xorshift64 :: median".to_string()),
+        "{keys:?}"
+    );
+    let value = |run: &serde_json::Value| {
+        run["metrics"]
+            .as_array()
+            .expect("metrics")
+            .iter()
+            .find(|m| m["benchmark"] == "hash/djb2" && m["statistic"] == "median")
+            .and_then(|m| m["value"].as_f64())
+            .expect("djb2")
+    };
+    // The saved `main` baseline holds the old code: djb2 did 25% less work there.
+    let main = ingest(
+        "criterion/shared/criterion_dir",
+        &["--criterion-baseline", "main"],
+    );
+    assert!(
+        value(&main) < value(&run) * 0.9,
+        "{} vs {}",
+        value(&main),
+        value(&run)
+    );
+}
+
+#[test]
 fn when_every_request_fails_latency_is_missing_and_errors_are_100_percent() {
     for path in [
         "load/oha/oha_stall_timeouts.json",

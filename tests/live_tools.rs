@@ -22,6 +22,28 @@ fn serial() -> std::sync::MutexGuard<'static, ()> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// What a live test holds: the target server, a scratch directory, and its turn. Bind all
+/// three as `Live { _turn, dir, server }`: locals drop in reverse, so the server stops before the
+/// turn passes (a `..` pattern would drop the turn at once).
+struct Live {
+    server: Server,
+    dir: tempfile::TempDir,
+    _turn: std::sync::MutexGuard<'static, ()>,
+}
+
+/// Starts a live test needing `tools`, or `None` when it is skipped.
+fn live(tools: &[&str]) -> Option<Live> {
+    if !should_run(tools) {
+        return None;
+    }
+    let turn = serial();
+    Some(Live {
+        server: Server::start(),
+        dir: tempfile::tempdir().expect("tempdir"),
+        _turn: turn,
+    })
+}
+
 /// The loopback target server, stopped by its process id when dropped.
 struct Server {
     child: Child,
@@ -124,12 +146,9 @@ fn check_in(file: PathBuf, format: &str, bench: &str, errors_in: &str) {
 
 #[test]
 fn k6_summary_export_and_point_stream() {
-    if !should_run(&["k6"]) {
+    let Some(Live { _turn, dir, server }) = live(&["k6"]) else {
         return;
-    }
-    let _serial = serial();
-    let server = Server::start();
-    let dir = tempfile::tempdir().expect("tempdir");
+    };
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/load/k6/k6_script.js");
     sh(
         dir.path(),
@@ -155,12 +174,9 @@ fn k6_summary_export_and_point_stream() {
 
 #[test]
 fn locust_csv_and_json() {
-    if !should_run(&["locust"]) {
+    let Some(Live { _turn, dir, server }) = live(&["locust"]) else {
         return;
-    }
-    let _serial = serial();
-    let server = Server::start();
-    let dir = tempfile::tempdir().expect("tempdir");
+    };
     let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/load/locust/locustfile.py");
     sh(
         dir.path(),
@@ -184,12 +200,9 @@ fn locust_csv_and_json() {
 
 #[test]
 fn wrk_text_and_lua_json() {
-    if !should_run(&["wrk"]) {
+    let Some(Live { _turn, dir, server }) = live(&["wrk"]) else {
         return;
-    }
-    let _serial = serial();
-    let server = Server::start();
-    let dir = tempfile::tempdir().expect("tempdir");
+    };
     let lua = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/wrk-report.lua");
     sh(
         dir.path(),
@@ -205,12 +218,9 @@ fn wrk_text_and_lua_json() {
 
 #[test]
 fn hey_summary_and_csv() {
-    if !should_run(&["hey"]) {
+    let Some(Live { _turn, dir, server }) = live(&["hey"]) else {
         return;
-    }
-    let _serial = serial();
-    let server = Server::start();
-    let dir = tempfile::tempdir().expect("tempdir");
+    };
     sh(
         dir.path(),
         &format!("hey -n 300 -c 5 {}/flaky > summary.txt 2>&1", server.url),
@@ -225,12 +235,9 @@ fn hey_summary_and_csv() {
 
 #[test]
 fn ab_text_and_percentiles() {
-    if !should_run(&["ab"]) {
+    let Some(Live { _turn, dir, server }) = live(&["ab"]) else {
         return;
-    }
-    let _serial = serial();
-    let server = Server::start();
-    let dir = tempfile::tempdir().expect("tempdir");
+    };
     sh(
         dir.path(),
         &format!(

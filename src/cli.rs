@@ -266,16 +266,9 @@ fn compare_cmd(args: CompareArgs) -> Result<u8> {
     if let Some(command) = &args.confirm {
         confirm(command, &mut comparison, &args, baseline.as_ref(), &config)?;
     }
-    let info = baseline.as_ref().map(|b| BaselineInfo {
-        source: store.describe(),
-        id: b.id(),
-        runs: b.runs.len(),
-        oldest: b.oldest_time(),
-        newest: b.newest_time(),
-        newest_commit: b.runs.last().and_then(|r| r.meta.commit.clone()),
-        max_runs: b.window.max_runs,
-        max_age_days: b.window.max_age_days,
-    });
+    let info = baseline
+        .as_ref()
+        .map(|b| BaselineInfo::of(store.describe(), b));
     publish(
         &comparison,
         &config,
@@ -502,20 +495,14 @@ fn verify_cmd(args: VerifyArgs) -> Result<u8> {
         }
         let (run, baseline) = prometheus_snapshot(&agent, &prom, now)?;
         let comparison = compare::compare(&run, Some(&baseline), &config, &HistoryMethod);
-        let info = BaselineInfo {
-            source: format!(
+        let info = BaselineInfo::of(
+            format!(
                 "Prometheus {} ({} step(s) before the window)",
                 prom.url,
                 baseline.runs.len()
             ),
-            id: baseline.id(),
-            runs: baseline.runs.len(),
-            oldest: baseline.oldest_time(),
-            newest: baseline.newest_time(),
-            newest_commit: None,
-            max_runs: baseline.window.max_runs,
-            max_age_days: baseline.window.max_age_days,
-        };
+            &baseline,
+        );
         let code = publish(
             &comparison,
             &config,

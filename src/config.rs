@@ -565,7 +565,6 @@ struct RawHistory {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Metric;
 
     #[test]
     fn parses_relative_absolute_and_points() {
@@ -601,23 +600,22 @@ mod tests {
             "[thresholds.time]\ncritical = \"20%\"\n\n[[override]]\nbenchmarks = \"parse/*\"\nkind = \"time\"\nwarning = \"8%\"\ncritical = \"30%\"\n",
         )
         .expect("parses");
-        let parse = Metric::time("parse/csv_ints/64", "median", 1.0);
-        let hash = Metric::time("hash/djb2", "median", 1.0);
+        let parse = c.rule_for(MetricKind::Time, "parse/csv_ints/64");
+        let hash = c.rule_for(MetricKind::Time, "hash/djb2");
         assert_eq!(
-            c.rule_for(parse.kind, &parse.benchmark).critical.relative,
-            0.30
+            (parse.warning.relative, parse.critical.relative),
+            (0.08, 0.30)
         );
         assert_eq!(
-            c.rule_for(parse.kind, &parse.benchmark).warning.relative,
-            0.08
+            (hash.warning.relative, hash.critical.relative),
+            (0.05, 0.20)
         );
+        // The kind filter: a throughput metric of the same name keeps the kind's rule.
         assert_eq!(
-            c.rule_for(hash.kind, &hash.benchmark).critical.relative,
-            0.20
-        );
-        assert_eq!(
-            c.rule_for(hash.kind, &hash.benchmark).warning.relative,
-            0.05
+            c.rule_for(MetricKind::Throughput, "parse/csv_ints/64")
+                .critical
+                .relative,
+            0.10
         );
     }
 

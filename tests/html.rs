@@ -7,9 +7,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{
-    benchgate, build_history, escape_regex, fixture, have, should_run, write_time_metrics,
-};
+use common::{benchgate, build_history, escape_regex, fixture, should_run, write_time_metrics};
 
 fn report_dir(dir: &Path) -> std::path::PathBuf {
     let baseline = dir.join("history.json");
@@ -212,7 +210,6 @@ fn the_page_works_in_a_real_browser() {
         eprintln!("skipped: playwright-core not installed");
         return;
     }
-    assert!(have("node"));
     let dir = tempfile::tempdir().expect("tempdir");
     let out = report_dir(dir.path());
     let shot = dir.path().join("report.png");

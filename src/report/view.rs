@@ -38,6 +38,22 @@ pub struct BaselineInfo {
     pub max_age_days: u32,
 }
 
+impl BaselineInfo {
+    /// The facts of a baseline history read from `source`.
+    pub fn of(source: String, b: &crate::baseline::Baseline) -> Self {
+        BaselineInfo {
+            source,
+            id: b.id(),
+            runs: b.runs.len(),
+            oldest: b.oldest_time(),
+            newest: b.newest_time(),
+            newest_commit: b.runs.last().and_then(|r| r.meta.commit.clone()),
+            max_runs: b.window.max_runs,
+            max_age_days: b.window.max_age_days,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct View {
     pub verdict: &'static str,

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::baseline::Summary;
 use crate::config::{Config, HistoryPolicy};
-use crate::model::{Direction, MetricKind, Run};
+use crate::model::{Direction, Run};
 
 use super::judge::{self, Environment, Item};
 use super::method::{Evidence, Status, Test};
@@ -76,11 +76,9 @@ pub fn compare_rounds(base: &[Run], head: &[Run], config: &Config) -> Comparison
             direction: rows[*i].direction,
             unit: &rows[*i].unit,
             rule: &rows[*i].rule,
-            environment: if rows[*i].kind == MetricKind::Time {
-                Environment::Estimates
-            } else {
-                Environment::Own
-            },
+            // Both sides ran alternately on one machine, so a shift of the whole head side is
+            // the code's doing, not the machine's: it is judged, never taken out.
+            environment: Environment::Own,
         })
         .collect();
     let judged = judge::judge_run(&items);
@@ -91,18 +89,11 @@ pub fn compare_rounds(base: &[Run], head: &[Run], config: &Config) -> Comparison
         rows[*i].assessment = Some(a);
     }
     rows.sort_by(|x, y| (x.kind, &x.key).cmp(&(y.kind, &y.key)));
-    let mut notes = vec![format!(
+    let notes = vec![format!(
         "Same-job A/B: {} round(s) of the base revision and {} of the head, alternated on this machine; no stored baseline was used.",
         base.len(),
         head.len()
     )];
-    if let Some(shift) = judged.shift {
-        notes.push(format!(
-            "Environment shift: across {} benchmarks the head side moved {:+.1}% as a whole; each benchmark was judged relative to it.",
-            judged.shift_metrics,
-            shift * 100.0
-        ));
-    }
     Comparison {
         verdict: verdict_of(&rows),
         rows,
@@ -230,6 +221,32 @@ mod tests {
         };
         assert_eq!(effect, 0.0);
         assert!(ab_evidence(&base[..1], &slower[..1], Direction::LowerIsBetter, &policy).is_none());
+    }
+
+    #[test]
+    fn a_head_slower_everywhere_is_a_regression_not_an_environment_shift() {
+        use crate::model::{Metric, RunMeta};
+        let side = |scale: f64, round: usize| {
+            let metrics = (0..25)
+                .map(|b| {
+                    Metric::time(
+                        format!("b{b}"),
+                        "median",
+                        (100.0 + b as f64) * scale * (1.0 + round as f64 * 0.002),
+                    )
+                })
+                .collect();
+            Run::new(RunMeta::default(), metrics)
+        };
+        let base: Vec<Run> = (0..5).map(|r| side(1.0, r)).collect();
+        let head: Vec<Run> = (0..5).map(|r| side(1.2, r)).collect();
+        let c = compare_rounds(&base, &head, &Config::default());
+        assert!(
+            c.rows.iter().all(|r| r.status == Status::Critical),
+            "{:?}",
+            c.rows.iter().map(|r| r.status).collect::<Vec<_>>()
+        );
+        assert!(c.notes.iter().all(|n| !n.contains("Environment shift")));
     }
 
     #[test]

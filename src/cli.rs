@@ -18,6 +18,8 @@ use crate::ingest::{self, Format, Input};
 use crate::model::{Run, RunMeta, SourceInfo, Testbed};
 use crate::report::{self, BaselineInfo, Templates};
 
+mod action;
+
 /// Exit code: no critical regression.
 pub const EXIT_OK: u8 = 0;
 /// Exit code: a regression at the `--fail-on` level.
@@ -56,6 +58,10 @@ enum Command {
     /// Measure two revisions alternately in this job and compare them: the strict mode for
     /// noisy runners, with no stored baseline.
     Ab(AbArgs),
+    /// Run inside GitHub Actions: the pull-request check, the baseline refresh on main, and the
+    /// fork-safe comment from a `workflow_run` job.
+    #[command(subcommand)]
+    Action(action::ActionCommand),
     /// Validate a deployment from Prometheus: the current window against the baseline period
     /// before it, the configuration's `[prometheus]` queries; exit 1 on a critical regression.
     Verify(VerifyArgs),
@@ -130,7 +136,7 @@ enum BaselineCommand {
     Update(BaselineArgs),
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 struct InputArgs {
     /// Result files or directories; `NAME=PATH` puts an input's metrics in suite NAME.
     #[arg(value_name = "INPUT", required = true)]
@@ -146,7 +152,7 @@ struct InputArgs {
     criterion_baseline: String,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 struct MetaArgs {
     /// Commit of these results [default: $GITHUB_SHA, else `git rev-parse HEAD`].
     #[arg(long, value_name = "SHA")]
@@ -249,6 +255,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Ingest(args) | Command::Merge(args) => ingest_cmd(args),
         Command::Ab(args) => ab_cmd(args),
         Command::Verify(args) => verify_cmd(args),
+        Command::Action(command) => action::run(command),
     }
 }
 
@@ -318,6 +325,28 @@ fn publish(
     report_link: Option<String>,
     out: &Outputs,
 ) -> Result<u8> {
+    publish_rendered(
+        comparison,
+        config,
+        current,
+        baseline,
+        templates,
+        report_link,
+        out,
+    )
+    .map(|(code, _)| code)
+}
+
+/// [`publish`], also handing back the rendered texts.
+fn publish_rendered(
+    comparison: &compare::Comparison,
+    config: &Config,
+    current: &RunMeta,
+    baseline: Option<BaselineInfo>,
+    templates: &Templates,
+    report_link: Option<String>,
+    out: &Outputs,
+) -> Result<(u8, report::Rendered)> {
     let ctx = report::Context {
         comparison,
         config,
@@ -363,12 +392,16 @@ fn publish(
             .collect();
         println!("wrote {}", names.join(", "));
     }
-    let fails = match out.fail_on {
-        FailOn::Critical => comparison.verdict == Verdict::Critical,
-        FailOn::Warning => comparison.verdict != Verdict::Pass,
+    Ok((exit_code(comparison.verdict, out.fail_on), rendered))
+}
+
+fn exit_code(verdict: Verdict, fail_on: FailOn) -> u8 {
+    let fails = match fail_on {
+        FailOn::Critical => verdict == Verdict::Critical,
+        FailOn::Warning => verdict != Verdict::Pass,
         FailOn::Never => false,
     };
-    Ok(if fails { EXIT_REGRESSION } else { EXIT_OK })
+    if fails { EXIT_REGRESSION } else { EXIT_OK }
 }
 
 /// Runs the confirmation command for the critical benchmarks, reads the inputs again and keeps

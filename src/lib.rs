@@ -9,6 +9,7 @@ pub mod cli;
 pub mod compare;
 pub mod config;
 pub mod error;
+pub mod github;
 pub mod ingest;
 pub mod model;
 pub mod report;

@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 use crate::model::{Counts, Direction, Interval, Metric, MetricKind, RunMeta, Unit, metric_key};
 
 pub mod encoding;
+pub mod git;
 pub mod store;
 
 /// Schema tag of the baseline file benchgate writes.

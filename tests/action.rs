@@ -1,0 +1,486 @@
+//! End to end: the binary run as a GitHub Actions step, with a fake workflow environment (event
+//! payloads from `fixtures/github/events`) against a local mock of the REST API.
+
+mod common;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use common::{benchgate, fixture};
+use serde_json::json;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+/// A token nobody could mistake: it must never appear in any output.
+const TOKEN: &str = "ghs_SECRETtoken0123456789abcdefXYZ";
+const HEAD: &str = "9f2c1e4b7a3d5c8e0f1a2b3c4d5e6f708192a3b4";
+const BASE: &str = "1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e";
+const COMMENTS: &str = "/repos/acme/widgets/issues/7/comments";
+
+struct Job {
+    dir: tempfile::TempDir,
+}
+
+impl Job {
+    fn new() -> Job {
+        Job {
+            dir: tempfile::tempdir().expect("tempdir"),
+        }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn history(&self) -> PathBuf {
+        let file = self.path("history.json");
+        std::fs::copy(fixture("baseline/criterion-history.json"), &file).expect("copy");
+        file
+    }
+
+    /// `benchgate action ...` with the environment of a step for `event`.
+    fn step(&self, event: &str, api: &str) -> assert_cmd::Command {
+        let mut cmd = benchgate();
+        cmd.current_dir(self.dir.path())
+            .env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_EVENT_NAME", event.trim_end_matches("_fork"))
+            .env(
+                "GITHUB_EVENT_PATH",
+                fixture(&format!("github/events/{event}.json")),
+            )
+            .env("GITHUB_REPOSITORY", "acme/widgets")
+            .env("GITHUB_SHA", HEAD)
+            .env("GITHUB_API_URL", api)
+            .env("GITHUB_SERVER_URL", "https://github.com")
+            .env("GITHUB_RUN_ID", "31337")
+            .env("GITHUB_OUTPUT", self.path("output"))
+            .env("GITHUB_STEP_SUMMARY", self.path("summary"))
+            .env("GITHUB_TOKEN", TOKEN)
+            .env("BENCHGATE_GITHUB_BACKOFF_MS", "5")
+            .env_remove("BENCHGATE_TOKEN")
+            .env_remove("BENCHGATE_COMMENT_AUTHOR");
+        cmd
+    }
+
+    fn read(&self, name: &str) -> String {
+        std::fs::read_to_string(self.path(name)).unwrap_or_default()
+    }
+
+    /// Every file the job wrote, for the token check.
+    fn all_text(&self) -> String {
+        fn walk(dir: &Path, out: &mut String) {
+            for e in std::fs::read_dir(dir).expect("dir").flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    walk(&p, out);
+                } else {
+                    out.push_str(&String::from_utf8_lossy(
+                        &std::fs::read(&p).unwrap_or_default(),
+                    ));
+                }
+            }
+        }
+        let mut s = String::new();
+        walk(self.dir.path(), &mut s);
+        s
+    }
+}
+
+fn regressed() -> PathBuf {
+    fixture("criterion/runs/v2-run2")
+}
+
+fn unchanged() -> PathBuf {
+    fixture("criterion/runs/v1-run20")
+}
+
+async fn mock_comment_api(server: &MockServer) {
+    // `GET /user` is closed to a workflow's token.
+    Mock::given(method("GET"))
+        .and(path("/user"))
+        .respond_with(ResponseTemplate::new(403).set_body_json(json!({
+            "message": "Resource not accessible by integration",
+            "documentation_url": "https://docs.github.com/rest/users/users#get-the-authenticated-user",
+            "status": "403"
+        })))
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(COMMENTS))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(server)
+        .await;
+}
+
+async fn posted(server: &MockServer) -> Vec<serde_json::Value> {
+    server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter(|r| r.method.as_str() == "POST")
+        .map(|r| serde_json::from_slice(&r.body).expect("json body"))
+        .collect()
+}
+
+fn run_blocking(mut cmd: assert_cmd::Command) -> std::process::Output {
+    cmd.output().expect("runs")
+}
+
+#[tokio::test]
+async fn pull_request_check_comments_and_writes_the_step_files() {
+    let server = MockServer::start().await;
+    mock_comment_api(&server).await;
+    Mock::given(method("POST"))
+        .and(path(COMMENTS))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({
+            "id": 77, "body": "x", "user": { "login": "github-actions[bot]", "type": "Bot" }
+        })))
+        .mount(&server)
+        .await;
+    let job = Job::new();
+    let mut cmd = job.step("pull_request", &server.uri());
+    cmd.args(["action", "check", "--out-dir", "report", "--store"])
+        .arg(format!("file:{}", job.history().display()))
+        .arg(regressed());
+    let out = tokio::task::spawn_blocking(move || run_blocking(cmd))
+        .await
+        .expect("join");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+
+    // Annotations for the critical rows, escaped as workflow commands.
+    assert!(
+        stdout.contains("::error title=benchgate%3A critical regression::hash/djb2"),
+        "{stdout}"
+    );
+    // Step outputs and the job summary.
+    let outputs = job.read("output");
+    assert!(outputs.contains("status<<ghadelimiter_"), "{outputs}");
+    assert!(outputs.contains("\ncritical\n"), "{outputs}");
+    assert!(job.read("summary").contains("benchgate"));
+    // The reports and the hand-over for the fork-safe pair.
+    for f in [
+        "report.md",
+        "comment.md",
+        "report.json",
+        "run.json",
+        "pr.json",
+    ] {
+        assert!(job.path("report").join(f).is_file(), "{f}");
+    }
+    // One comment, with the marker, the verdict and a link to the run.
+    let bodies = posted(&server).await;
+    assert_eq!(bodies.len(), 1);
+    let body = bodies[0]["body"].as_str().expect("body");
+    assert!(body.starts_with("<!-- benchgate:comment -->"), "{body}");
+    assert!(body.contains("djb2"), "{body}");
+    assert!(stdout.contains("created comment 77 on #7"), "{stdout}");
+    // The token is in no output, log or file.
+    assert!(!stdout.contains(TOKEN) && !stderr.contains(TOKEN));
+    assert!(!job.all_text().contains(TOKEN));
+}
+
+#[tokio::test]
+async fn a_fork_pull_request_skips_the_comment_with_a_notice() {
+    let server = MockServer::start().await;
+    let job = Job::new();
+    let mut cmd = job.step("pull_request_fork", &server.uri());
+    cmd.args(["action", "check", "--out-dir", "report", "--store"])
+        .arg(format!("file:{}", job.history().display()))
+        .arg(regressed());
+    let out = tokio::task::spawn_blocking(move || run_blocking(cmd))
+        .await
+        .expect("join");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("::notice title=benchgate::pull request from a fork"));
+    assert!(job.read("summary").contains("benchgate"));
+    assert!(
+        server
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .is_empty()
+    );
+    let claim: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(job.path("report/pr.json")).expect("pr"))
+            .expect("json");
+    assert_eq!(claim["number"], 7);
+    assert_eq!(claim["head_sha"], HEAD);
+}
+
+#[tokio::test]
+async fn a_failed_comment_never_changes_the_verdict() {
+    for (results, expected) in [(regressed(), 1), (unchanged(), 0)] {
+        let server = MockServer::start().await;
+        mock_comment_api(&server).await;
+        Mock::given(method("POST"))
+            .and(path(COMMENTS))
+            .respond_with(
+                ResponseTemplate::new(500).set_body_json(json!({"message": "Server Error"})),
+            )
+            .mount(&server)
+            .await;
+        let job = Job::new();
+        let mut cmd = job.step("pull_request", &server.uri());
+        cmd.args(["action", "check", "--out-dir", "report", "--store"])
+            .arg(format!("file:{}", job.history().display()))
+            .arg(&results);
+        let out = tokio::task::spawn_blocking(move || run_blocking(cmd))
+            .await
+            .expect("join");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(expected), "{stdout}\n{stderr}");
+        assert!(stderr.contains("the comment was not posted"), "{stderr}");
+        assert!(stderr.contains("gave up after 4 tries"), "{stderr}");
+        assert!(stdout.contains("::warning title=benchgate%3A comment not posted::"));
+        assert!(job.path("report/report.md").is_file());
+        assert_eq!(posted(&server).await.len(), 4);
+        assert!(!stdout.contains(TOKEN) && !stderr.contains(TOKEN));
+    }
+}
+
+#[tokio::test]
+async fn on_regression_mode_stays_silent_on_a_pass() {
+    let server = MockServer::start().await;
+    mock_comment_api(&server).await;
+    let job = Job::new();
+    let mut cmd = job.step("pull_request", &server.uri());
+    cmd.args(["action", "check", "--comment", "on-regression", "--store"])
+        .arg(format!("file:{}", job.history().display()))
+        .arg(unchanged());
+    let out = tokio::task::spawn_blocking(move || run_blocking(cmd))
+        .await
+        .expect("join");
+    assert_eq!(out.status.code(), Some(0));
+    assert!(posted(&server).await.is_empty());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("no comment on #7"));
+}
+
+#[test]
+fn push_and_schedule_need_no_github_api() {
+    // Nothing listens at this address: any request would fail the step's output check.
+    let api = "http://127.0.0.1:9";
+    let job = Job::new();
+    let history = job.history();
+    let mut cmd = job.step("push", api);
+    cmd.args(["action", "check", "--store"])
+        .arg(format!("file:{}", history.display()))
+        .arg(unchanged());
+    let out = cmd.output().expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("comment"));
+    assert!(job.read("output").contains("\npass\n"));
+
+    let before = std::fs::read_to_string(&history).expect("history");
+    let mut cmd = job.step("schedule", api);
+    cmd.args([
+        "action",
+        "update-baseline",
+        "--commit",
+        "feedface",
+        "--store",
+    ])
+    .arg(format!("file:{}", history.display()))
+    .arg(unchanged());
+    let out = cmd.output().expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let after = std::fs::read_to_string(&history).expect("history");
+    assert_ne!(before, after);
+    assert!(after.contains("feedface"));
+}
+
+/// Phase 1 (the fork's job) leaves its report directory; this zips it as the artifact.
+fn handover_zip(dir: &Path, tamper: impl Fn(&str, Vec<u8>) -> Vec<u8>) -> Vec<u8> {
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default();
+    for name in ["run.json", "pr.json", "report.md", "comment.md"] {
+        let bytes = std::fs::read(dir.join(name)).expect("report file");
+        w.start_file(name, opts).expect("start");
+        w.write_all(&tamper(name, bytes)).expect("write");
+    }
+    w.finish().expect("zip").into_inner()
+}
+
+async fn mock_handover(server: &MockServer, zip: Vec<u8>, pr_head: &str) {
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/widgets/actions/runs/31337/artifacts"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "total_count": 1,
+            "artifacts": [{
+                "id": 99, "node_id": "MDg6QXJ0aWZhY3Q5OQ==", "name": "benchgate-handover",
+                "size_in_bytes": zip.len(), "expired": false,
+                "archive_download_url": "https://api.github.com/repos/acme/widgets/actions/artifacts/99/zip",
+                "created_at": "2026-12-04T10:04:00Z", "expires_at": "2027-03-04T10:04:00Z",
+                "workflow_run": { "id": 31337, "repository_id": 100001, "head_repository_id": 200002,
+                                  "head_branch": "feature", "head_sha": HEAD }
+            }]
+        })))
+        .mount(server)
+        .await;
+    // GitHub answers the download with a redirect to short-lived storage.
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/widgets/actions/artifacts/99/zip"))
+        .respond_with(ResponseTemplate::new(302).insert_header(
+            "location",
+            format!("{}/storage/99.zip", server.uri()).as_str(),
+        ))
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/storage/99.zip"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("content-type", "application/zip")
+                .set_body_bytes(zip),
+        )
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/widgets/pulls/7"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "number": 7, "state": "open",
+            "head": { "sha": pr_head, "ref": "feature" },
+            "base": { "sha": BASE, "ref": "main" }
+        })))
+        .mount(server)
+        .await;
+}
+
+/// Runs phase 1 on the fork event and returns its job (report directory inside).
+fn phase_one(results: &Path) -> Job {
+    let job = Job::new();
+    let mut cmd = job.step("pull_request_fork", "http://127.0.0.1:9");
+    cmd.args(["action", "check", "--out-dir", "report", "--store"])
+        .arg(format!("file:{}", job.history().display()))
+        .arg(results);
+    let out = cmd.output().expect("runs");
+    assert!(out.status.code().is_some_and(|c| c < 2));
+    job
+}
+
+#[tokio::test]
+async fn workflow_run_comments_from_the_verified_artifact() {
+    let pr_job = phase_one(&regressed());
+    let zip = handover_zip(&pr_job.path("report"), |_, b| b);
+    let server = MockServer::start().await;
+    mock_handover(&server, zip, HEAD).await;
+    mock_comment_api(&server).await;
+    Mock::given(method("POST"))
+        .and(path(COMMENTS))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({
+            "id": 78, "body": "x", "user": { "login": "github-actions[bot]" }
+        })))
+        .mount(&server)
+        .await;
+    let job = Job::new();
+    let mut cmd = job.step("workflow_run", &server.uri());
+    cmd.args([
+        "action",
+        "comment-from-artifact",
+        "--out-dir",
+        "report",
+        "--store",
+    ])
+    .arg(format!("file:{}", job.history().display()));
+    let out = tokio::task::spawn_blocking(move || run_blocking(cmd))
+        .await
+        .expect("join");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    let bodies = posted(&server).await;
+    assert_eq!(bodies.len(), 1, "{stdout}\n{stderr}");
+    assert!(bodies[0]["body"].as_str().expect("body").contains("djb2"));
+    assert!(job.read("summary").contains("benchgate"));
+}
+
+#[tokio::test]
+async fn workflow_run_refuses_a_moved_head_or_a_forged_claim() {
+    let pr_job = phase_one(&regressed());
+    // The pull request moved on since the run: its head is no longer the run's.
+    let server = MockServer::start().await;
+    mock_handover(
+        &server,
+        handover_zip(&pr_job.path("report"), |_, b| b),
+        BASE,
+    )
+    .await;
+    mock_comment_api(&server).await;
+    let job = Job::new();
+    let mut cmd = job.step("workflow_run", &server.uri());
+    cmd.args(["action", "comment-from-artifact", "--store"])
+        .arg(format!("file:{}", job.history().display()));
+    let out = tokio::task::spawn_blocking(move || run_blocking(cmd))
+        .await
+        .expect("join");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("is at 1b2c3d4"), "{stderr}");
+    assert!(posted(&server).await.is_empty());
+
+    // The artifact claims another pull request (a different head).
+    let forged = handover_zip(&pr_job.path("report"), |name, b| {
+        if name == "pr.json" {
+            String::from_utf8(b)
+                .expect("utf8")
+                .replace(HEAD, BASE)
+                .into_bytes()
+        } else {
+            b
+        }
+    });
+    let server = MockServer::start().await;
+    mock_handover(&server, forged, HEAD).await;
+    let job = Job::new();
+    let mut cmd = job.step("workflow_run", &server.uri());
+    cmd.args(["action", "comment-from-artifact", "--store"])
+        .arg(format!("file:{}", job.history().display()));
+    let out = tokio::task::spawn_blocking(move || run_blocking(cmd))
+        .await
+        .expect("join");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("pr.json names head"), "{stderr}");
+    assert!(posted(&server).await.is_empty());
+}
+
+#[test]
+fn a_missing_token_or_event_is_a_clear_error() {
+    let job = Job::new();
+    let mut cmd = job.step("workflow_run", "http://127.0.0.1:9");
+    cmd.env_remove("GITHUB_TOKEN").args([
+        "action",
+        "comment-from-artifact",
+        "--store",
+        "file:h.json",
+    ]);
+    let out = cmd.output().expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no GitHub token"));
+
+    let mut cmd = job.step("push", "http://127.0.0.1:9");
+    cmd.args(["action", "comment-from-artifact", "--store", "file:h.json"]);
+    let out = cmd.output().expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("runs in a `workflow_run` job"));
+
+    let mut cmd = job.step("push", "http://127.0.0.1:9");
+    cmd.env("GITHUB_EVENT_PATH", job.path("missing.json"))
+        .args(["action", "check", "--store", "file:h.json"])
+        .arg(unchanged());
+    let out = cmd.output().expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("missing.json: cannot read the event payload")
+    );
+}

@@ -10,15 +10,30 @@ const YAML = require('yaml');
 (async () => {
   const root = path.join(__dirname, '..');
   const lint = await createLinter();
-  const dir = path.join(root, '.github', 'workflows');
   let problems = 0;
-  for (const name of fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f))) {
-    const file = path.join('.github', 'workflows', name);
-    for (const r of lint(fs.readFileSync(path.join(root, file), 'utf8'), file)) {
-      console.error(`${r.file}:${r.line}:${r.column}: ${r.message} [${r.kind}]`);
-      problems++;
+  // Third-party actions are pinned by commit; benchgate's own examples name it by release tag.
+  const pinned = (file, text) => {
+    text.split('\n').forEach((line, i) => {
+      const m = line.match(/^\s*(?:-\s*)?uses:\s*([^\s#]+)/);
+      if (!m || m[1].startsWith('./') || m[1].startsWith('benchgate/benchgate@')) return;
+      if (!/@[0-9a-f]{40}$/.test(m[1])) {
+        console.error(`${file}:${i + 1}: ${m[1]} is not pinned to a commit SHA`);
+        problems++;
+      }
+    });
+  };
+  for (const rel of [path.join('.github', 'workflows'), path.join('examples', 'workflows')]) {
+    for (const name of fs.readdirSync(path.join(root, rel)).filter((f) => /\.ya?ml$/.test(f))) {
+      const file = path.join(rel, name);
+      const text = fs.readFileSync(path.join(root, file), 'utf8');
+      for (const r of lint(text, file)) {
+        console.error(`${r.file}:${r.line}:${r.column}: ${r.message} [${r.kind}]`);
+        problems++;
+      }
+      pinned(file, text);
     }
   }
+  pinned('action.yml', fs.readFileSync(path.join(root, 'action.yml'), 'utf8'));
   const action = YAML.parse(fs.readFileSync(path.join(root, 'action.yml'), 'utf8'));
   for (const key of ['name', 'description', 'runs']) {
     if (!action || !action[key]) {

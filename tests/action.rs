@@ -316,7 +316,7 @@ async fn mock_handover(server: &MockServer, zip: Vec<u8>, pr_head: &str) {
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
             "total_count": 1,
             "artifacts": [{
-                "id": 99, "node_id": "MDg6QXJ0aWZhY3Q5OQ==", "name": "benchgate-handover",
+                "id": 99, "node_id": "MDg6QXJ0aWZhY3Q5OQ==", "name": "benchgate-report",
                 "size_in_bytes": zip.len(), "expired": false,
                 "archive_download_url": "https://api.github.com/repos/acme/widgets/actions/artifacts/99/zip",
                 "created_at": "2026-12-04T10:04:00Z", "expires_at": "2027-03-04T10:04:00Z",

@@ -104,6 +104,9 @@ pub(super) struct UpdateArgs {
 
 #[derive(Debug, Args)]
 pub(super) struct FromArtifactArgs {
+    /// The artifact the pull request's job uploaded (its report directory).
+    #[arg(long, value_name = "NAME", default_value = HANDOVER_ARTIFACT)]
+    artifact: String,
     #[command(flatten)]
     store: StoreArgs,
     #[command(flatten)]
@@ -219,7 +222,7 @@ fn open_store(
             let upto = base_head.map(|(base, head)| {
                 super::git(&["merge-base", base, head]).unwrap_or_else(|| base.to_string())
             });
-            Box::new(BranchStore::new(".", &args.remote, &name).up_to(upto))
+            Box::new(branch_store(ctx, args, &name).up_to(upto))
         }
         StoreSpec::Artifact(name) => {
             let rt = runtime()?;
@@ -236,6 +239,16 @@ fn open_store(
             ))
         }
     })
+}
+
+/// A data-branch store; inside Actions, git authenticates with the action's token, so that the
+/// checkout need not persist credentials.
+fn branch_store(ctx: &Context, args: &StoreArgs, name: &str) -> BranchStore {
+    let store = BranchStore::new(".", &args.remote, name);
+    match token() {
+        Some(t) if ctx.in_actions => store.with_token(&ctx.server_url, &t),
+        _ => store,
+    }
 }
 
 fn check(ctx: &Context, args: CheckArgs) -> Result<u8> {
@@ -475,7 +488,7 @@ fn update(ctx: &Context, args: UpdateArgs) -> Result<u8> {
             (b, store.describe())
         }
         StoreSpec::Branch(name) => {
-            let store = BranchStore::new(".", &args.store.remote, &name);
+            let store = branch_store(ctx, &args.store, &name);
             let b = store.record(&run, &mut apply)?;
             (b, store.describe())
         }
@@ -520,11 +533,11 @@ fn from_artifact(ctx: &Context, args: FromArtifactArgs) -> Result<u8> {
         let artifacts = client.run_artifacts(wr.id).await?;
         let found = artifacts
             .iter()
-            .find(|a| a.name == HANDOVER_ARTIFACT && !a.expired)
+            .find(|a| a.name == args.artifact && !a.expired)
             .ok_or_else(|| {
                 anyhow!(
-                    "run {} has no {HANDOVER_ARTIFACT} artifact; does its check job upload the report directory under that name?",
-                    wr.id
+                    "run {} has no artifact named {:?}; does its check job upload the report directory under that name?",
+                    wr.id, args.artifact
                 )
             })?;
         let limits = Limits::default();
@@ -547,7 +560,7 @@ fn from_artifact(ctx: &Context, args: FromArtifactArgs) -> Result<u8> {
             .into());
         }
         let input = Input::File {
-            name: format!("{HANDOVER_ARTIFACT}/{RUN_FILE}"),
+            name: format!("{}/{RUN_FILE}", args.artifact),
             bytes: files.remove(RUN_FILE).unwrap_or_default(),
         };
         let options = ingest::Options {

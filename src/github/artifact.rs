@@ -8,8 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use super::GitHubError;
 
-/// Name of the artifact the pull request's job uploads.
-pub const HANDOVER_ARTIFACT: &str = "benchgate-handover";
+/// Default name of the artifact the pull request's job uploads: its report directory, which
+/// holds the hand-over files beside the reports.
+pub const HANDOVER_ARTIFACT: &str = "benchgate-report";
 /// The pull request the results belong to (a claim, checked against the API).
 pub const PR_FILE: &str = "pr.json";
 /// The results as one normalized run.

@@ -331,26 +331,6 @@ impl BranchStore {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_token_stays_out_of_debug_output() {
-        let store =
-            BranchStore::new(".", "origin", "data").with_token("https://github.com/", "ghs_SECRET");
-        let text = format!("{store:?}");
-        assert!(
-            text.contains("http.https://github.com/.extraheader"),
-            "{text}"
-        );
-        assert!(
-            !text.contains("ghs_SECRET") && !text.contains("Z2hzX1NFQ1JFVA"),
-            "{text}"
-        );
-    }
-}
-
 fn rejected(message: &str) -> bool {
     [
         "stale info",
@@ -405,5 +385,25 @@ impl Store for BranchStore {
 
     fn describe(&self) -> String {
         format!("{}{}", self.describe_base(), self.scope.borrow())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_token_stays_out_of_debug_output() {
+        let store =
+            BranchStore::new(".", "origin", "data").with_token("https://github.com/", "ghs_SECRET");
+        let text = format!("{store:?}");
+        assert!(
+            text.contains("http.https://github.com/.extraheader"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("ghs_SECRET") && !text.contains("Z2hzX1NFQ1JFVA"),
+            "{text}"
+        );
     }
 }

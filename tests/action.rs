@@ -484,3 +484,118 @@ fn a_missing_token_or_event_is_a_clear_error() {
             .contains("missing.json: cannot read the event payload")
     );
 }
+
+/// Benchmark names come from the pull request's code. A SYNTHETIC metrics file with hostile
+/// names, three times slower than its history, goes through the whole step.
+#[tokio::test]
+async fn hostile_names_are_neutralized_everywhere() {
+    let names = [
+        "@acme/maintainers please look",
+        "<!-- benchgate:comment -->",
+        "a | b | c",
+        "<script>alert(1)</script>",
+        "::error::forged",
+        "x\n::add-mask::hunter2",
+        "ansi \u{1b}[31mred\u{1b}[0m",
+        "%0A::warning::escaped-newline",
+    ];
+    let long = "L".repeat(20_000);
+    let mut all: Vec<&str> = names.to_vec();
+    all.push(&long);
+    let metrics = |scale: f64| {
+        json!({
+            "schema": "benchgate.metrics.v1",
+            "metrics": all.iter().map(|n| json!({
+                "benchmark": n, "statistic": "mean", "unit": "ms", "value": 10.0 * scale
+            })).collect::<Vec<_>>()
+        })
+        .to_string()
+    };
+    let job = Job::new();
+    let history = job.path("history.json");
+    for (i, s) in [1.0, 1.01, 0.99, 1.0, 1.02, 0.98].iter().enumerate() {
+        let file = job.path(&format!("base{i}.json"));
+        std::fs::write(&file, metrics(*s)).expect("write");
+        let out = benchgate()
+            .args(["baseline", "update", "--commit", &format!("c{i}")])
+            .args(["--timestamp", &format!("2026-12-0{}T00:00:00Z", i + 1)])
+            .arg("--baseline")
+            .arg(&history)
+            .arg(&file)
+            .output()
+            .expect("runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let current = job.path("current.json");
+    std::fs::write(&current, metrics(3.0)).expect("write");
+
+    let server = MockServer::start().await;
+    mock_comment_api(&server).await;
+    Mock::given(method("POST"))
+        .and(path(COMMENTS))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({
+            "id": 79, "body": "x", "user": { "login": "github-actions[bot]" }
+        })))
+        .mount(&server)
+        .await;
+    let mut cmd = job.step("pull_request", &server.uri());
+    cmd.args(["action", "check", "--out-dir", "report", "--store"])
+        .arg(format!("file:{}", history.display()))
+        .arg(&current);
+    let out = tokio::task::spawn_blocking(move || run_blocking(cmd))
+        .await
+        .expect("join");
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Every line the runner could parse as a command is one of benchgate's own.
+    let commands: Vec<&str> = stdout.lines().filter(|l| l.starts_with("::")).collect();
+    assert!(!commands.is_empty());
+    for line in &commands {
+        assert!(
+            line.starts_with("::error title=benchgate")
+                || line.starts_with("::warning title=benchgate"),
+            "{line}"
+        );
+        assert!(
+            line.len() < 1000,
+            "a huge name is cut: {} chars",
+            line.len()
+        );
+    }
+    assert!(
+        !stdout.contains('\u{1b}'),
+        "no terminal escapes reach the log"
+    );
+    assert!(stdout.contains("x%0A::add-mask::hunter2"), "{stdout}");
+    assert!(
+        stdout.contains("%250A::warning::escaped-newline"),
+        "{stdout}"
+    );
+
+    // Step outputs: every line is a delimiter, a name or a value of benchgate's.
+    let outputs = job.read("output");
+    assert!(!outputs.contains("hunter2") && !outputs.contains("<script>"));
+
+    // The comment: one marker (benchgate's own), no live HTML, no mention that pings.
+    let bodies = posted(&server).await;
+    let body = bodies[0]["body"].as_str().expect("body");
+    assert_eq!(
+        body.matches("<!-- benchgate:comment -->").count(),
+        1,
+        "{body}"
+    );
+    assert!(!body.contains("<script>"), "{body}");
+    assert!(!body.contains("@acme/maintainers"), "{body}");
+    assert!(body.len() <= 65_536);
+    let summary = job.read("summary");
+    assert!(!summary.contains("<script>") && !summary.contains("@acme/maintainers"));
+}

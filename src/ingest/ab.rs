@@ -3,7 +3,7 @@
 use crate::error::{Error, Result};
 
 use super::Parsed;
-use super::load::{MS, Sink, percentile_name};
+use super::load::{MS, Sink, percentile_name, skipped_notes};
 
 pub fn looks_like_text(text: &str) -> bool {
     text.starts_with("This is ApacheBench")
@@ -92,6 +92,7 @@ pub fn parse_text(name: &str, text: &str) -> Result<Parsed> {
     sink.error_rate(b, non2xx + transport, complete + transport);
     Ok(Parsed {
         metrics: sink.metrics,
+        notes: skipped_notes(name, sink.skipped),
         ..Parsed::default()
     })
 }
@@ -122,6 +123,7 @@ pub fn parse_csv(name: &str, text: &str) -> Result<Parsed> {
     }
     Ok(Parsed {
         metrics: sink.metrics,
+        notes: skipped_notes(name, sink.skipped),
         ..Parsed::default()
     })
 }

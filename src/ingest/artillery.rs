@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use crate::error::Result;
 
-use super::load::{MS, Sink, is_error_status};
+use super::load::{MS, Sink, is_error_status, skipped_notes};
 use super::{Parsed, json};
 
 #[derive(Deserialize)]
@@ -117,7 +117,7 @@ pub fn parse(name: &str, bytes: &[u8]) -> Result<Parsed> {
     }
     Ok(Parsed {
         metrics: sink.metrics,
-        notes,
+        notes: [notes, skipped_notes(name, sink.skipped)].concat(),
         ..Parsed::default()
     })
 }

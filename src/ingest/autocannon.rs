@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use crate::error::Result;
 
-use super::load::{MS, Sink};
+use super::load::{MS, Sink, skipped_notes};
 use super::{Parsed, json};
 
 #[derive(Deserialize)]
@@ -67,7 +67,7 @@ pub fn parse(name: &str, bytes: &[u8]) -> Result<Parsed> {
     }
     Ok(Parsed {
         metrics: sink.metrics,
-        notes,
+        notes: [notes, skipped_notes(name, sink.skipped)].concat(),
         ..Parsed::default()
     })
 }

@@ -5,7 +5,7 @@ use crate::error::{Error, Result};
 use crate::model::{Direction, MetricKind, Unit};
 
 use super::Parsed;
-use super::load::{S, Sink};
+use super::load::{S, Sink, skipped_notes};
 
 pub fn looks_like(text: &str) -> bool {
     text.contains("Command being timed: ") && text.contains("Maximum resident set size (kbytes): ")
@@ -79,6 +79,7 @@ pub fn parse(name: &str, text: &str) -> Result<Parsed> {
     }
     Ok(Parsed {
         metrics: sink.metrics,
+        notes: skipped_notes(name, sink.skipped),
         ..Parsed::default()
     })
 }

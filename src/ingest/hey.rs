@@ -3,7 +3,7 @@
 use crate::error::{Error, Result};
 
 use super::Parsed;
-use super::load::{S, Sink, is_error_status, percentile_name};
+use super::load::{S, Sink, is_error_status, percentile_name, skipped_notes};
 
 pub fn looks_like_text(text: &str) -> bool {
     // oha's text report looks alike but has a success rate and other units.
@@ -109,7 +109,7 @@ pub fn parse_text(name: &str, text: &str) -> Result<Parsed> {
     }
     Ok(Parsed {
         metrics: sink.metrics,
-        notes,
+        notes: [notes, skipped_notes(name, sink.skipped)].concat(),
         ..Parsed::default()
     })
 }
@@ -124,16 +124,21 @@ pub fn parse_csv(name: &str, bytes: &[u8]) -> Result<Parsed> {
         let line = i + 2;
         let row = row.map_err(|e| Error::input_at(name, line, format!("bad CSV row: {e}")))?;
         let field = |k: usize| row.get(k).unwrap_or("");
-        let rt: f64 = field(0).parse().map_err(|_| {
-            Error::input_at(
-                name,
-                line,
-                format!("response-time {:?} is not a number", field(0)),
-            )
-        })?;
-        let offset: f64 = field(7).parse().map_err(|_| {
-            Error::input_at(name, line, format!("offset {:?} is not a number", field(7)))
-        })?;
+        let seconds = |k: usize, what: &str| {
+            field(k)
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite() && *v >= 0.0)
+                .ok_or_else(|| {
+                    Error::input_at(
+                        name,
+                        line,
+                        format!("{what} {:?} is not a duration in seconds", field(k)),
+                    )
+                })
+        };
+        let rt = seconds(0, "response-time")?;
+        let offset = seconds(7, "offset")?;
         if is_error_status(field(6)) {
             errors += 1;
         }
@@ -149,6 +154,7 @@ pub fn parse_csv(name: &str, bytes: &[u8]) -> Result<Parsed> {
     sink.error_rate("http", errors, total);
     Ok(Parsed {
         metrics: sink.metrics,
+        notes: skipped_notes(name, sink.skipped),
         ..Parsed::default()
     })
 }

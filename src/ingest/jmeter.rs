@@ -94,6 +94,18 @@ pub fn parse_csv(name: &str, bytes: &[u8]) -> Result<Parsed> {
     for (i, row) in reader.records().enumerate() {
         let line = i + 2;
         let row = row.map_err(|e| Error::input_at(name, line, format!("bad CSV row: {e}")))?;
+        if row.len() <= c_ts.max(c_el).max(c_lb).max(c_ok) {
+            return Err(Error::input_at(
+                name,
+                line,
+                format!(
+                    "the row has {} field(s), the header {}: the file is cut short",
+                    row.len(),
+                    headers.len()
+                ),
+            )
+            .with_hint("let JMeter finish writing the JTL, or remove the incomplete last line"));
+        }
         let get = |c: usize| row.get(c).unwrap_or("").trim();
         let num = |c: usize, what: &str| {
             get(c)
@@ -101,7 +113,11 @@ pub fn parse_csv(name: &str, bytes: &[u8]) -> Result<Parsed> {
                 .ok()
                 .filter(|v| v.is_finite() && *v >= 0.0)
                 .ok_or_else(|| {
-                    Error::input_at(name, line, format!("{what} {:?} is not a number", get(c)))
+                    Error::input_at(
+                        name,
+                        line,
+                        format!("{what} {:?} is not a non-negative number", get(c)),
+                    )
                 })
         };
         let (ts, el) = (num(c_ts, "timeStamp")?, num(c_el, "elapsed")?);

@@ -191,7 +191,7 @@ pub fn parse_export(name: &str, bytes: &[u8]) -> Result<Parsed> {
     }
     Ok(Parsed {
         metrics: sink.metrics,
-        notes: prefixed(name, notes),
+        notes: prefixed(name, [notes, sink.skipped].concat()),
         ..Parsed::default()
     })
 }
@@ -258,7 +258,7 @@ pub fn parse_handle_summary(name: &str, bytes: &[u8]) -> Result<Parsed> {
     }
     Ok(Parsed {
         metrics: sink.metrics,
-        notes: prefixed(name, notes),
+        notes: prefixed(name, [notes, sink.skipped].concat()),
         ..Parsed::default()
     })
 }
@@ -531,7 +531,7 @@ pub fn parse_points_from(name: &str, mut reader: impl std::io::BufRead) -> Resul
     }
     Ok(Parsed {
         metrics: sink.metrics,
-        notes: prefixed(name, notes),
+        notes: prefixed(name, [notes, sink.skipped].concat()),
         ..Parsed::default()
     })
 }

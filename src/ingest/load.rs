@@ -8,6 +8,8 @@ use crate::model::{Counts, Direction, Metric, MetricKind, Unit};
 #[derive(Debug, Default)]
 pub(crate) struct Sink {
     pub metrics: Vec<Metric>,
+    /// Values that were left out because they cannot be measurements, said in the report.
+    pub skipped: Vec<String>,
 }
 
 /// Multipliers from a tool's time unit to nanoseconds.
@@ -16,11 +18,23 @@ pub(crate) const US: f64 = 1e3;
 pub(crate) const MS: f64 = 1e6;
 pub(crate) const S: f64 = 1e9;
 
-fn usable(v: Option<f64>) -> Option<f64> {
-    v.filter(|v| v.is_finite() && *v >= 0.0)
-}
-
 impl Sink {
+    /// The value when it can be a measurement. NaN is how tools write "not measured" (wrk's
+    /// `-nan`), and values at or below -1e18 are their integer sentinels (`i64::MIN`): both are
+    /// missing. Any other negative or infinite value is corrupt: it is left out and noted.
+    fn usable(&mut self, bench: &str, stat: &str, v: Option<f64>) -> Option<f64> {
+        let v = v?;
+        if v.is_finite() && v >= 0.0 {
+            return Some(v);
+        }
+        if !v.is_nan() && v > -1e18 {
+            self.skipped.push(format!(
+                "{bench} {stat}: the tool reported {v}, which cannot be a measurement; left out"
+            ));
+        }
+        None
+    }
+
     fn push(
         &mut self,
         bench: &str,
@@ -36,7 +50,7 @@ impl Sink {
 
     /// A latency statistic given in a tool's unit (`scale` converts to ns).
     pub fn latency(&mut self, bench: &str, stat: &str, value: Option<f64>, scale: f64) {
-        if let Some(v) = usable(value) {
+        if let Some(v) = self.usable(bench, stat, value) {
             self.push(
                 bench,
                 stat,
@@ -50,7 +64,7 @@ impl Sink {
 
     /// Requests (or iterations, transactions) per second: higher is better.
     pub fn rate(&mut self, bench: &str, stat: &str, per_second: Option<f64>) {
-        if let Some(v) = usable(per_second) {
+        if let Some(v) = self.usable(bench, stat, per_second) {
             self.push(
                 bench,
                 stat,
@@ -64,7 +78,7 @@ impl Sink {
 
     /// Bytes per second transferred: higher is better.
     pub fn transfer(&mut self, bench: &str, bytes_per_second: Option<f64>) {
-        if let Some(v) = usable(bytes_per_second) {
+        if let Some(v) = self.usable(bench, "transfer", bytes_per_second) {
             self.push(
                 bench,
                 "transfer",
@@ -107,7 +121,7 @@ impl Sink {
         dir: Direction,
         value: Option<f64>,
     ) {
-        if let Some(v) = usable(value) {
+        if let Some(v) = self.usable(bench, stat, value) {
             self.push(bench, stat, kind, unit, dir, v);
         }
     }
@@ -125,6 +139,14 @@ impl Sink {
         }
         self.latency(bench, "max", samples_ns.last().copied(), NS);
     }
+}
+
+/// The notes of the values a [`Sink`] left out, naming the file.
+pub(crate) fn skipped_notes(name: &str, skipped: Vec<String>) -> Vec<String> {
+    skipped
+        .into_iter()
+        .map(|n| format!("{name}: {n}"))
+        .collect()
 }
 
 /// The percentiles every load-test adapter reports when it can.

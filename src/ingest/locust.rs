@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use crate::error::{Error, Result};
 
-use super::load::{MS, Sink};
+use super::load::{MS, Sink, skipped_notes};
 use super::{Parsed, json};
 
 const STATS_HEADER: &str =
@@ -93,6 +93,7 @@ pub fn parse_csv(name: &str, bytes: &[u8]) -> Result<Parsed> {
     }
     Ok(Parsed {
         metrics: sink.metrics,
+        notes: skipped_notes(name, sink.skipped),
         ..Parsed::default()
     })
 }
@@ -149,6 +150,7 @@ pub fn parse_json(name: &str, bytes: &[u8]) -> Result<Parsed> {
     );
     Ok(Parsed {
         metrics: sink.metrics,
+        notes: skipped_notes(name, sink.skipped),
         ..Parsed::default()
     })
 }

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::error::{Error, Result};
-use crate::model::{Metric, RunMeta};
+use crate::model::{Metric, MetricKind, RunMeta};
 
 pub mod ab;
 pub mod artillery;
@@ -305,7 +305,52 @@ pub fn read_stream(
         )
         .with_hint("check that the run completed and wrote its results"));
     }
+    validate(name, &parsed)?;
     Ok((format, parsed))
+}
+
+/// Values beyond this are unit mistakes, not measurements (1e18 ns is 31 years; 1e18 B is an
+/// exabyte).
+const ABSURD: f64 = 1e18;
+
+/// Checks what every adapter produced: no value may be NaN or infinite, none of a measured kind
+/// (time, latency, throughput, error rate, CPU, memory) may be negative, and none absurdly large.
+/// Adapters of line formats catch these with a line number; this is the net under all of them.
+pub fn validate(name: &str, parsed: &Parsed) -> Result<()> {
+    for m in &parsed.metrics {
+        let bad = |what: String| {
+            Err(Error::input(name, format!("metric {:?}: {what}", m.key()))
+                .with_hint("check the tool's output; a measurement is never negative or infinite"))
+        };
+        let measured = m.kind != MetricKind::Custom;
+        let check = |v: f64, field: &str| -> Result<()> {
+            if !v.is_finite() {
+                return bad(format!("{field} is {v}"));
+            }
+            if measured && v < 0.0 {
+                return bad(format!("{field} {v} is negative"));
+            }
+            if v.abs() > ABSURD {
+                return bad(format!(
+                    "{field} {v:e} {} is absurdly large; is the unit right?",
+                    m.unit.label()
+                ));
+            }
+            Ok(())
+        };
+        check(m.value, "value")?;
+        if let Some(ci) = &m.ci {
+            check(ci.lower, "confidence interval lower bound")?;
+            check(ci.upper, "confidence interval upper bound")?;
+        }
+        if let Some(spread) = m.spread {
+            check(spread, "spread")?;
+        }
+        for v in m.samples.iter().flatten() {
+            check(*v, "a sample")?;
+        }
+    }
+    Ok(())
 }
 
 /// Detects the format (unless forced) and reads the input.
@@ -341,6 +386,7 @@ pub fn read(input: &Input, options: &Options) -> Result<(Format, Parsed)> {
         )
         .with_hint("check that the run completed and wrote its results"));
     }
+    validate(input.name(), &parsed)?;
     Ok((format, parsed))
 }
 

@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use crate::error::Result;
 
-use super::load::{S, Sink, is_error_status};
+use super::load::{S, Sink, is_error_status, skipped_notes};
 use super::{Parsed, json};
 
 #[derive(Deserialize)]
@@ -99,7 +99,7 @@ pub fn parse(name: &str, bytes: &[u8]) -> Result<Parsed> {
     }
     Ok(Parsed {
         metrics: sink.metrics,
-        notes,
+        notes: [notes, skipped_notes(name, sink.skipped)].concat(),
         ..Parsed::default()
     })
 }

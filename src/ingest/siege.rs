@@ -4,7 +4,7 @@ use serde::Deserialize;
 
 use crate::error::Result;
 
-use super::load::{S, Sink};
+use super::load::{S, Sink, skipped_notes};
 use super::{Parsed, json};
 
 #[derive(Deserialize)]
@@ -39,6 +39,7 @@ pub fn parse(name: &str, bytes: &[u8]) -> Result<Parsed> {
     sink.error_rate(b, r.failed_transactions, ok + r.failed_transactions);
     Ok(Parsed {
         metrics: sink.metrics,
+        notes: skipped_notes(name, sink.skipped),
         ..Parsed::default()
     })
 }

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use crate::error::Result;
 
-use super::load::{NS, Sink, is_error_status};
+use super::load::{NS, Sink, is_error_status, skipped_notes};
 use super::{Parsed, json};
 
 #[derive(Deserialize)]
@@ -72,6 +72,7 @@ pub fn parse(name: &str, bytes: &[u8]) -> Result<Parsed> {
     sink.error_rate(b, errors, r.requests);
     Ok(Parsed {
         metrics: sink.metrics,
+        notes: skipped_notes(name, sink.skipped),
         ..Parsed::default()
     })
 }

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use crate::error::{Error, Result};
 
-use super::load::{MS, NS, S, Sink, US, is_error_status, percentile_name};
+use super::load::{MS, NS, S, Sink, US, is_error_status, percentile_name, skipped_notes};
 use super::{Parsed, json};
 
 /// True for wrk's text report.
@@ -89,7 +89,7 @@ fn finish(name: &str, sink: Sink, requests: u64, socket: u64) -> Parsed {
     }
     Parsed {
         metrics: sink.metrics,
-        notes,
+        notes: [notes, skipped_notes(name, sink.skipped)].concat(),
         ..Parsed::default()
     }
 }
@@ -114,6 +114,22 @@ fn duration(text: &str) -> Option<f64> {
         }
     }
     None
+}
+
+/// [`duration`] for the text output: `nan` is a missing value, any other unreadable text (an
+/// unknown unit) is an error.
+fn duration_at(text: &str, bad: impl Fn() -> Error) -> Result<Option<f64>> {
+    match duration(text) {
+        Some(v) => Ok(Some(v)),
+        None if text
+            .trim()
+            .trim_start_matches('-')
+            .eq_ignore_ascii_case("nan") =>
+        {
+            Ok(None)
+        }
+        None => Err(bad()),
+    }
 }
 
 /// `7.75MB`, `233.16KB`, `512B` (wrk's prefixes are powers of 1024).
@@ -176,15 +192,15 @@ pub fn parse_text(name: &str, text: &str) -> Result<Parsed> {
                 let Some(stat) = percentile_name(p) else {
                     continue;
                 };
-                percentiles.push((stat, duration(v)));
+                percentiles.push((stat, duration_at(v, || bad(i, "latency percentile"))?));
                 continue;
             }
             in_distribution = false;
         }
         match fields.first().copied() {
             Some("Latency") if fields.len() >= 4 => {
-                avg = duration(fields[1]);
-                max = duration(fields[3]);
+                avg = duration_at(fields[1], || bad(i, "average latency"))?;
+                max = duration_at(fields[3], || bad(i, "maximum latency"))?;
             }
             Some("Requests/sec:") => {
                 rps = Some(

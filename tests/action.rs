@@ -599,3 +599,125 @@ async fn hostile_names_are_neutralized_everywhere() {
     let summary = job.read("summary");
     assert!(!summary.contains("<script>") && !summary.contains("@acme/maintainers"));
 }
+
+/// The artifact store: the newest `benchgate-baseline` artifact of a successful run on main in
+/// this repository. Newer candidates from a fork, expired, or from a failed run are passed over.
+#[tokio::test]
+async fn the_artifact_store_reads_only_main_successful_same_repo_runs() {
+    let server = MockServer::start().await;
+    let artifact = |id: u64,
+                    run: u64,
+                    created: &str,
+                    expired: bool,
+                    head_repo: u64,
+                    branch: &str| {
+        json!({
+            "id": id, "node_id": format!("MDg6QXJ0aWZhY3Q{id}"), "name": "benchgate-baseline",
+            "size_in_bytes": 4000, "expired": expired,
+            "archive_download_url": format!("https://api.github.com/repos/acme/widgets/actions/artifacts/{id}/zip"),
+            "created_at": created, "expires_at": "2027-03-01T00:00:00Z",
+            "workflow_run": { "id": run, "repository_id": 100001, "head_repository_id": head_repo,
+                              "head_branch": branch, "head_sha": HEAD }
+        })
+    };
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/widgets/actions/artifacts"))
+        .and(wiremock::matchers::query_param(
+            "name",
+            "benchgate-baseline",
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "total_count": 5,
+            "artifacts": [
+                artifact(5, 505, "2026-12-04T05:00:00Z", false, 200002, "main"),   // a fork's
+                artifact(4, 404, "2026-12-04T04:00:00Z", true, 100001, "main"),    // expired
+                artifact(3, 303, "2026-12-04T03:00:00Z", false, 100001, "main"),   // failed run
+                artifact(6, 606, "2026-12-04T02:30:00Z", false, 100001, "feature"),// not main
+                artifact(2, 202, "2026-12-04T02:00:00Z", false, 100001, "main"),   // the one
+            ]
+        })))
+        .mount(&server)
+        .await;
+    for (run, conclusion) in [(303, "failure"), (202, "success")] {
+        Mock::given(method("GET"))
+            .and(path(format!("/repos/acme/widgets/actions/runs/{run}")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "id": run, "name": "benchgate baseline", "head_branch": "main",
+                "status": "completed", "conclusion": conclusion
+            })))
+            .mount(&server)
+            .await;
+    }
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    w.start_file("baseline.json", zip::write::SimpleFileOptions::default())
+        .expect("start");
+    w.write_all(&std::fs::read(fixture("baseline/criterion-history.json")).expect("history"))
+        .expect("write");
+    let zip = w.finish().expect("zip").into_inner();
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/widgets/actions/artifacts/2/zip"))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(zip))
+        .expect(1)
+        .mount(&server)
+        .await;
+    mock_comment_api(&server).await;
+    Mock::given(method("POST"))
+        .and(path(COMMENTS))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({
+            "id": 80, "body": "x", "user": { "login": "github-actions[bot]" }
+        })))
+        .mount(&server)
+        .await;
+    let job = Job::new();
+    let mut cmd = job.step("pull_request", &server.uri());
+    cmd.args([
+        "action",
+        "check",
+        "--out-dir",
+        "report",
+        "--store",
+        "artifact:benchgate-baseline",
+    ])
+    .arg(regressed());
+    let out = tokio::task::spawn_blocking(move || run_blocking(cmd))
+        .await
+        .expect("join");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let report = job.read("report/report.md");
+    assert!(
+        report.contains("artifact benchgate-baseline (2) of run 202 on main"),
+        "{}",
+        &report[..report.len().min(3000)]
+    );
+    let downloads: Vec<String> = server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .map(|r| r.url.path().to_string())
+        .filter(|p| p.ends_with("/zip"))
+        .collect();
+    assert_eq!(
+        downloads,
+        vec!["/repos/acme/widgets/actions/artifacts/2/zip"]
+    );
+}
+
+#[test]
+fn with_the_network_down_the_reports_and_the_verdict_stand() {
+    let job = Job::new();
+    // Nothing listens on the discard port: every request is refused.
+    let mut cmd = job.step("pull_request", "http://127.0.0.1:9");
+    cmd.args(["action", "check", "--out-dir", "report", "--store"])
+        .arg(format!("file:{}", job.history().display()))
+        .arg(regressed());
+    let out = cmd.output().expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("the comment was not posted"), "{stderr}");
+    assert!(stderr.contains("gave up after 4 tries"), "{stderr}");
+    assert!(job.path("report/report.md").is_file());
+    assert!(job.read("summary").contains("benchgate"));
+    assert!(!stderr.contains(TOKEN));
+}

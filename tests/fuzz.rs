@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 
 use benchgate::baseline::Baseline;
 use benchgate::config::Config;
+use benchgate::github::Context;
+use benchgate::github::artifact::{self, PrClaim};
 use benchgate::ingest::{self, Format, Input};
 use common::fixture;
 use proptest::prelude::*;
@@ -151,4 +153,54 @@ proptest! {
         baseline.truncate(8 * 1024);
         let _ = Baseline::parse("fuzz.json", &mutate(baseline, &edits));
     }
+
+    #[test]
+    fn event_payloads_never_panic(which in 0usize..5, edits in proptest::collection::vec((any::<u8>(), any::<usize>(), any::<u8>()), 1..8)) {
+        let name = ["pull_request", "pull_request_fork", "push", "schedule", "workflow_run"][which];
+        let bytes = std::fs::read(fixture(&format!("github/events/{name}.json"))).expect("event");
+        let text = String::from_utf8_lossy(&mutate(bytes, &edits)).into_owned();
+        let vars: BTreeMap<String, String> = [("GITHUB_REPOSITORY", "acme/widgets")]
+            .iter()
+            .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+            .collect();
+        let _ = Context::from_env(&vars, "event.json", Some(&text));
+    }
+
+    #[test]
+    fn hand_over_artifacts_never_panic(edits in proptest::collection::vec((any::<u8>(), any::<usize>(), any::<u8>()), 1..8), junk in proptest::collection::vec(any::<u8>(), 0..256)) {
+        let zip = handover_zip();
+        for bytes in [mutate(zip, &edits), junk] {
+            if let Ok(files) = artifact::extract(&bytes, &["pr.json", "run.json"], artifact::Limits::default()) {
+                let _ = PrClaim::parse(&files["pr.json"]);
+                read(files["run.json"].clone(), Some(Format::Native));
+            }
+        }
+    }
+}
+
+/// A hand-over zip like the check step's: a claim and a normalized run.
+fn handover_zip() -> Vec<u8> {
+    use std::io::Write;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default();
+    w.start_file("pr.json", opts).expect("start");
+    w.write_all(br#"{"schema":"benchgate.pr.v1","number":7,"head_sha":"9f2c1e4b7a3d5c8e0f1a2b3c4d5e6f708192a3b4"}"#)
+        .expect("write");
+    w.start_file("run.json", opts).expect("start");
+    let input = Input::Tree {
+        name: "seed".into(),
+        files: ["benchmark.json", "estimates.json", "sample.json"]
+            .iter()
+            .map(|f| {
+                let bytes =
+                    std::fs::read(fixture("criterion/one/hash/djb2/new").join(f)).expect("fixture");
+                (format!("b/new/{f}"), bytes)
+            })
+            .collect(),
+    };
+    let (_, parsed) = ingest::read(&input, &ingest::Options::default()).expect("seed run");
+    let run = benchgate::model::Run::new(benchgate::model::RunMeta::default(), parsed.metrics);
+    w.write_all(serde_json::to_string(&run).expect("json").as_bytes())
+        .expect("write");
+    w.finish().expect("zip").into_inner()
 }

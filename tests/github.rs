@@ -424,3 +424,24 @@ async fn github_enterprise_paths_keep_their_prefix() {
     .expect("client");
     assert!(c.comments(7).await.expect("list").is_empty());
 }
+
+#[tokio::test]
+async fn a_conflict_is_a_clear_failure_not_a_retry() {
+    let server = MockServer::start().await;
+    Mock::given(method("PATCH"))
+        .and(path("/repos/acme/widgets/issues/comments/3"))
+        .respond_with(ResponseTemplate::new(409).set_body_json(json!({
+            "message": "Conflict",
+            "documentation_url": "https://docs.github.com/rest/issues/comments#update-an-issue-comment",
+            "status": "409"
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = client(&server)
+        .update_comment(3, "x")
+        .await
+        .expect_err("409");
+    assert!(matches!(err, GitHubError::Api(_)), "{err}");
+    assert!(err.to_string().contains("409"), "{err}");
+}

@@ -266,16 +266,26 @@ fn compare_cmd(args: CompareArgs) -> Result<u8> {
         Some(dir) => read_template_dir(dir)?,
         None => Templates::builtin(),
     };
-    let run = load_run(&args.input, &args.meta)?;
     let store = FileStore::new(&args.baseline);
-    let baseline = store.load()?;
+    // The history is read (and named by its digest) while the inputs are.
+    let history = {
+        let store = store.clone();
+        std::thread::spawn(move || -> crate::Result<_> {
+            let baseline = store.load()?;
+            let info = baseline
+                .as_ref()
+                .map(|b| BaselineInfo::of(store.describe(), b));
+            Ok((baseline, info))
+        })
+    };
+    let run = load_run(&args.input, &args.meta)?;
+    let (baseline, info) = history
+        .join()
+        .map_err(|_| anyhow::anyhow!("reading the baseline failed"))??;
     let mut comparison = compare::compare(&run, baseline.as_ref(), &config, &HistoryMethod);
     if let Some(command) = &args.confirm {
         confirm(command, &mut comparison, &args, baseline.as_ref(), &config)?;
     }
-    let info = baseline
-        .as_ref()
-        .map(|b| BaselineInfo::of(store.describe(), b));
     publish(
         &comparison,
         &config,
@@ -921,12 +931,22 @@ fn load_run(args: &InputArgs, meta_args: &MetaArgs) -> Result<Run> {
         criterion_baseline: args.criterion_baseline.clone(),
         format: args.format.as_deref().and_then(Format::parse),
     };
-    let mut meta = run_meta(meta_args)?;
+    // The metadata probes run `git` and `rustc`: tens of milliseconds that overlap the reading.
+    let probe = {
+        let meta_args = meta_args.clone();
+        std::thread::spawn(move || run_meta(&meta_args))
+    };
     let mut metrics = Vec::new();
+    let mut parsed_inputs = Vec::new();
     let mut keys: BTreeMap<String, String> = BTreeMap::new();
     for arg in &args.inputs {
         let (suite, path) = split_input(arg, args.name.as_deref())?;
-        let (name, format, mut parsed) = read_any(&path, &options)?;
+        parsed_inputs.push((suite, read_any(&path, &options)?));
+    }
+    let mut meta = probe
+        .join()
+        .map_err(|_| anyhow::anyhow!("the run metadata probe failed"))??;
+    for (suite, (name, format, mut parsed)) in parsed_inputs {
         if let Some(suite) = &suite {
             for m in &mut parsed.metrics {
                 m.suite = suite.clone();
@@ -1000,8 +1020,7 @@ fn read_input(path: &Path, set: &str) -> Result<Input> {
     let md = std::fs::metadata(path)
         .map_err(|e| anyhow::anyhow!("{name}: cannot read the input: {e}; check the path"))?;
     if md.is_dir() {
-        let mut files = BTreeMap::new();
-        walk(path, path, set, &mut files, &mut false)?;
+        let files = read_tree(path, &name, set)?;
         return Ok(Input::Tree { name, files });
     }
     if md.len() > MAX_INPUT_BYTES {
@@ -1015,7 +1034,114 @@ fn read_input(path: &Path, set: &str) -> Result<Input> {
     Ok(Input::File { name, bytes })
 }
 
-/// Collects the files of a criterion tree that the adapter reads, skipping the HTML reports.
+/// Reads the result files of a criterion tree. Benchmark directories are found by their `set`
+/// subdirectory, whose three files are read by name, and their other result sets are never
+/// listed; the listing and the reads are spread over the cores (thousands of small files are
+/// mostly system calls). A tree with no result in `set` gets the full listing, so that the
+/// error can name the sets it has.
+fn read_tree(root: &Path, name: &str, set: &str) -> Result<BTreeMap<String, Vec<u8>>> {
+    let mut found = Vec::new();
+    let mut subdirs = Vec::new();
+    find_sets(root, root, set, &mut found, Some(&mut subdirs))?;
+    let parts = crate::par::par_map(&subdirs, 1, |dir: &PathBuf| {
+        let mut more = Vec::new();
+        find_sets(root, dir, set, &mut more, None).map(|()| more)
+    });
+    for part in parts {
+        found.extend(part?);
+    }
+    let mut files = BTreeMap::new();
+    if found.is_empty() {
+        let mut to_read = Vec::new();
+        walk(root, root, set, &mut files, &mut to_read, &mut false)?;
+        for (rel, p) in to_read {
+            let bytes = std::fs::read(&p).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
+            files.insert(rel, bytes);
+        }
+        return Ok(files);
+    }
+    if found.len() * 3 > MAX_TREE_FILES {
+        bail!(
+            "{name}: more than {MAX_TREE_FILES} result files; point benchgate at one criterion directory"
+        );
+    }
+    let wanted: Vec<(String, PathBuf)> = found
+        .iter()
+        .flat_map(|(rel, dir)| {
+            ["benchmark.json", "estimates.json", "sample.json"]
+                .map(|f| (format!("{rel}{f}"), dir.join(f)))
+        })
+        .collect();
+    let read = crate::par::par_map(&wanted, 64, |(_, p): &(String, PathBuf)| {
+        match std::fs::read(p) {
+            Ok(bytes) => Ok(Some(bytes)),
+            // A missing file is the adapter's to report, naming what criterion should have written.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(anyhow::anyhow!("{}: {e}", p.display())),
+        }
+    });
+    for ((rel, _), bytes) in wanted.into_iter().zip(read) {
+        if let Some(bytes) = bytes? {
+            files.insert(rel, bytes);
+        }
+    }
+    Ok(files)
+}
+
+/// Finds the `set` directories under `dir` as (path relative to `root` with a trailing `/`,
+/// path). A directory with a `set` subdirectory is a benchmark: criterion's own result
+/// directories beside it are not descended into, anything else is (a benchmark id can nest).
+/// With `defer`, subdirectories are handed back instead of walked.
+fn find_sets(
+    root: &Path,
+    dir: &Path,
+    set: &str,
+    found: &mut Vec<(String, PathBuf)>,
+    mut defer: Option<&mut Vec<PathBuf>>,
+) -> Result<()> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| anyhow::anyhow!("{}: cannot list the directory: {e}", dir.display()))?;
+    let mut subdirs = Vec::new();
+    let mut is_benchmark = false;
+    for entry in entries {
+        let entry = entry.map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
+        let kind = entry
+            .file_type()
+            .map_err(|e| anyhow::anyhow!("{}: {e}", entry.path().display()))?;
+        if !kind.is_dir() {
+            continue;
+        }
+        let file_name = entry.file_name();
+        if file_name == set {
+            is_benchmark = true;
+        } else if file_name != "report" {
+            subdirs.push((file_name, entry.path()));
+        }
+    }
+    if is_benchmark {
+        let rel = relative(root, &dir.join(set));
+        found.push((format!("{rel}/"), dir.join(set)));
+        subdirs.retain(|(n, _)| !matches!(n.to_str(), Some("base" | "new" | "change")));
+    }
+    for (_, path) in subdirs {
+        match defer.as_deref_mut() {
+            Some(later) => later.push(path),
+            None => find_sets(root, &path, set, found, None)?,
+        }
+    }
+    Ok(())
+}
+
+/// `path` relative to `root`, with `/` separators.
+fn relative(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 /// Collects the files of a criterion tree that the adapter reads, skipping the HTML reports.
 /// Only the result set `set` is read; other sets' `benchmark.json` files are listed (empty) so
 /// that an error can name them, and the first is read so that the tree is recognised.
@@ -1024,6 +1150,7 @@ fn walk(
     dir: &Path,
     set: &str,
     files: &mut BTreeMap<String, Vec<u8>>,
+    to_read: &mut Vec<(String, PathBuf)>,
     sampled: &mut bool,
 ) -> Result<()> {
     let entries = std::fs::read_dir(dir)
@@ -1039,7 +1166,7 @@ fn walk(
         }
         if kind.is_dir() {
             if entry.file_name() != "report" {
-                walk(root, &path, set, files, sampled)?;
+                walk(root, &path, set, files, to_read, sampled)?;
             }
             continue;
         }
@@ -1050,7 +1177,7 @@ fn walk(
         ) {
             continue;
         }
-        if files.len() >= MAX_TREE_FILES {
+        if files.len() + to_read.len() >= MAX_TREE_FILES {
             bail!(
                 "{}: more than {MAX_TREE_FILES} result files; point benchgate at one criterion directory",
                 root.display()
@@ -1074,9 +1201,8 @@ fn walk(
             }
             continue;
         }
-        let bytes = std::fs::read(&path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
         *sampled |= file_name == "benchmark.json";
-        files.insert(rel, bytes);
+        to_read.push((rel, path));
     }
     Ok(())
 }

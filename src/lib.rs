@@ -12,6 +12,7 @@ pub mod error;
 pub mod github;
 pub mod ingest;
 pub mod model;
+pub mod par;
 pub mod report;
 
 pub use error::{Error, Result};

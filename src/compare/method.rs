@@ -126,7 +126,7 @@ pub struct Evidence {
 }
 
 /// A comparison method.
-pub trait Method {
+pub trait Method: Sync {
     /// A short name for the methodology section.
     fn name(&self) -> &'static str;
     /// The steps the method applies, for the methodology section.

@@ -403,37 +403,43 @@ fn judge_all(
                 .collect()
         })
         .collect();
-    let mut judged = Vec::new();
-    let mut items = Vec::new();
-    for (i, ((s, samples), obs)) in metrics.iter().zip(&observations).enumerate() {
-        if obs.is_empty() {
-            continue;
-        }
-        let row = &rows[i];
-        let evidence = method.evidence(&Question {
+    let judged: Vec<usize> = (0..metrics.len())
+        .filter(|i| !observations[*i].is_empty())
+        .collect();
+    // The evidence of each metric is independent of the others (a large suite's samples make
+    // it the costly part): computed on several cores, then judged together.
+    let evidences = crate::par::par_map(&judged, 64, |&i| {
+        let (s, samples) = &metrics[i];
+        method.evidence(&Question {
             current: Observation {
                 value: s.value,
                 ci: s.ci,
                 counts: s.counts,
             },
             samples: *samples,
-            history: obs,
+            history: &observations[i],
             direction: s.direction,
-            unit: &row.unit,
-            rule: &row.rule,
+            unit: &rows[i].unit,
+            rule: &rows[i].rule,
             policy: &config.history,
-        });
-        items.push(judge::Item {
-            evidence,
-            current: s.value,
-            current_ci: s.ci,
-            direction: s.direction,
-            unit: &row.unit,
-            rule: &row.rule,
-            environment: roles[i],
-        });
-        judged.push(i);
-    }
+        })
+    });
+    let items: Vec<judge::Item<'_>> = judged
+        .iter()
+        .zip(evidences)
+        .map(|(&i, evidence)| {
+            let (s, _) = &metrics[i];
+            judge::Item {
+                evidence,
+                current: s.value,
+                current_ci: s.ci,
+                direction: s.direction,
+                unit: &rows[i].unit,
+                rule: &rows[i].rule,
+                environment: roles[i],
+            }
+        })
+        .collect();
     let judgement = judge::judge_run(&items);
     drop(items);
     for (i, a) in judged.into_iter().zip(judgement.assessments) {

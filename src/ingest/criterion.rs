@@ -65,63 +65,26 @@ fn is_file(path: &str, file: &str) -> bool {
 /// Reads every benchmark of the result set `set` (`new` or a saved baseline's name).
 pub fn parse(root: &str, files: &BTreeMap<String, Vec<u8>>, set: &str) -> Result<Parsed> {
     let suffix = format!("{set}/benchmark.json");
+    let nested = format!("/{suffix}");
+    let dirs: Vec<&str> = files
+        .keys()
+        .filter(|path| *path == &suffix || path.ends_with(&nested))
+        .map(|path| &path[..path.len() - "benchmark.json".len()])
+        .collect();
+    // Each benchmark's files are independent: a large suite is parsed on several cores.
+    let parsed = crate::par::par_map(&dirs, 64, |dir| benchmark(root, dir, files));
     let mut metrics = Vec::new();
-    let mut seen: BTreeMap<String, String> = BTreeMap::new();
-    for (path, bytes) in files {
-        if !(path == &suffix || path.ends_with(&format!("/{suffix}"))) {
-            continue;
-        }
-        let dir = &path[..path.len() - "benchmark.json".len()];
-        let shown = |file: &str| format!("{root}/{dir}{file}");
-        let bench: CBenchmark = json(&shown("benchmark.json"), bytes)?;
-        if let Some(other) = seen.insert(bench.full_id.clone(), dir.to_string()) {
+    let mut seen: BTreeMap<String, &str> = BTreeMap::new();
+    for (dir, result) in dirs.iter().zip(parsed) {
+        let (full_id, found) = result?;
+        if let Some(other) = seen.insert(full_id.clone(), dir) {
             return Err(Error::input(
-                shown("benchmark.json"),
-                format!(
-                    "benchmark {:?} also appears in {root}/{other}",
-                    bench.full_id
-                ),
+                format!("{root}/{dir}benchmark.json"),
+                format!("benchmark {full_id:?} also appears in {root}/{other}"),
             )
             .with_hint("remove the stale directory, or `cargo clean` and re-run the benchmarks"));
         }
-        let estimates_path = format!("{dir}estimates.json");
-        let Some(estimates_bytes) = files.get(&estimates_path) else {
-            return Err(Error::input(shown("estimates.json"), "file is missing")
-                .with_hint("criterion writes it after each run; re-run `cargo bench`"));
-        };
-        let est: CEstimates = json(&shown("estimates.json"), estimates_bytes)?;
-        let samples = match files.get(&format!("{dir}sample.json")) {
-            Some(bytes) => {
-                let s: CSample = json(&shown("sample.json"), bytes)?;
-                Some(per_iteration(&shown("sample.json"), &s.iters, &s.times)?)
-            }
-            None => None,
-        };
-        let est_name = shown("estimates.json");
-        let median = check_value(&est_name, "median", est.median.point_estimate)?;
-        let ci = &est.median.confidence_interval;
-        let lower = check_value(&est_name, "median lower bound", ci.lower_bound)?;
-        let upper = check_value(&est_name, "median upper bound", ci.upper_bound)?;
-        let mut time = Metric::time(bench.full_id.clone(), "median", median);
-        time.ci = Some(Interval {
-            lower,
-            upper,
-            level: ci.confidence_level,
-        });
-        time.spread = est
-            .std_dev
-            .map(|s| s.point_estimate)
-            .filter(|s| s.is_finite() && *s >= 0.0);
-        time.samples = samples;
-        let per_iteration = bench.throughput.as_ref().map(|tp| match *tp {
-            CThroughput::Bytes(n) | CThroughput::BytesDecimal(n) => {
-                (n as f64, Unit::BytesPerSecond)
-            }
-            CThroughput::Elements(n) | CThroughput::ElementsAndBytes { elements: n } => {
-                (n as f64, Unit::ElementsPerSecond)
-            }
-        });
-        metrics.extend(with_throughput(time, per_iteration));
+        metrics.extend(found);
     }
     if metrics.is_empty() {
         return Err(no_results(root, files, set));
@@ -131,6 +94,55 @@ pub fn parse(root: &str, files: &BTreeMap<String, Vec<u8>>, set: &str) -> Result
         metrics,
         ..Parsed::default()
     })
+}
+
+/// One benchmark directory (`dir` ends with `/`): its id and its metrics.
+fn benchmark(
+    root: &str,
+    dir: &str,
+    files: &BTreeMap<String, Vec<u8>>,
+) -> Result<(String, Vec<Metric>)> {
+    let shown = |file: &str| format!("{root}/{dir}{file}");
+    let bench_bytes = files
+        .get(&format!("{dir}benchmark.json"))
+        .ok_or_else(|| Error::input(shown("benchmark.json"), "file is missing"))?;
+    let bench: CBenchmark = json(&shown("benchmark.json"), bench_bytes)?;
+    let estimates_path = format!("{dir}estimates.json");
+    let Some(estimates_bytes) = files.get(&estimates_path) else {
+        return Err(Error::input(shown("estimates.json"), "file is missing")
+            .with_hint("criterion writes it after each run; re-run `cargo bench`"));
+    };
+    let est: CEstimates = json(&shown("estimates.json"), estimates_bytes)?;
+    let samples = match files.get(&format!("{dir}sample.json")) {
+        Some(bytes) => {
+            let s: CSample = json(&shown("sample.json"), bytes)?;
+            Some(per_iteration(&shown("sample.json"), &s.iters, &s.times)?)
+        }
+        None => None,
+    };
+    let est_name = shown("estimates.json");
+    let median = check_value(&est_name, "median", est.median.point_estimate)?;
+    let ci = &est.median.confidence_interval;
+    let lower = check_value(&est_name, "median lower bound", ci.lower_bound)?;
+    let upper = check_value(&est_name, "median upper bound", ci.upper_bound)?;
+    let mut time = Metric::time(bench.full_id.clone(), "median", median);
+    time.ci = Some(Interval {
+        lower,
+        upper,
+        level: ci.confidence_level,
+    });
+    time.spread = est
+        .std_dev
+        .map(|s| s.point_estimate)
+        .filter(|s| s.is_finite() && *s >= 0.0);
+    time.samples = samples;
+    let per_iteration = bench.throughput.as_ref().map(|tp| match *tp {
+        CThroughput::Bytes(n) | CThroughput::BytesDecimal(n) => (n as f64, Unit::BytesPerSecond),
+        CThroughput::Elements(n) | CThroughput::ElementsAndBytes { elements: n } => {
+            (n as f64, Unit::ElementsPerSecond)
+        }
+    });
+    Ok((bench.full_id, with_throughput(time, per_iteration)))
 }
 
 /// criterion records total times for batches of iterations; a sample is time / iterations.

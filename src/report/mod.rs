@@ -136,6 +136,16 @@ pub fn render_selected(
     templates: &Templates,
     want: Selection,
 ) -> Result<Rendered> {
+    if !(want.report || want.comment || want.summary || want.html) {
+        // Only the JSON, or nothing (a terminal run): no view model to build.
+        return Ok(Rendered {
+            report: String::new(),
+            comment: String::new(),
+            summary: String::new(),
+            html: String::new(),
+            json: if want.json { json(ctx) } else { String::new() },
+        });
+    }
     let view = view::build(ctx);
     let hb = templates.registry()?;
     let render_with = |name: &str, view: &view::View| {

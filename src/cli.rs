@@ -106,9 +106,14 @@ struct AbArgs {
     /// The head revision.
     #[arg(long, value_name = "REV")]
     head: String,
-    /// Rounds of base-then-head measurements.
+    /// Rounds of base-then-head measurements before the first look; also the size of each
+    /// further batch.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(2..=100))]
     rounds: u16,
+    /// Measure further batches of rounds, up to this many in all, while a metric's verdict could
+    /// still go either way (sequential A/B); equal to --rounds for a fixed number.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u16).range(2..=200))]
+    max_rounds: u16,
     /// What the command writes, relative to the checkout (e.g. `target/criterion`).
     #[arg(long, value_name = "PATH")]
     results: String,
@@ -782,14 +787,18 @@ fn ab_cmd(args: AbArgs) -> Result<u8> {
         format: args.format.as_deref().and_then(Format::parse),
     };
     let (mut base_runs, mut head_runs) = (Vec::new(), Vec::new());
-    for round in 1..=args.rounds {
+    let max_rounds = args.max_rounds.max(args.rounds);
+    let mut planned = args.rounds;
+    let mut extended: Vec<String> = Vec::new();
+    let mut round = 0u16;
+    while round < planned {
+        round += 1;
         for (side, path, sha, runs) in [
             ("base", &trees.paths[0], &base_sha, &mut base_runs),
             ("head", &trees.paths[1], &head_sha, &mut head_runs),
         ] {
             eprintln!(
-                "benchgate: round {round}/{}: {side} ({})",
-                args.rounds,
+                "benchgate: round {round}/{planned}: {side} ({})",
                 &sha[..sha.len().min(12)]
             );
             let status = std::process::Command::new(&args.command[0])
@@ -809,8 +818,29 @@ fn ab_cmd(args: AbArgs) -> Result<u8> {
             };
             runs.push(Run::new(meta, parsed.metrics));
         }
+        if round == planned && planned < max_rounds {
+            let open = compare::ab::undecided_metrics(&base_runs, &head_runs, &config);
+            if !open.is_empty() {
+                let more = args.rounds.min(max_rounds - planned);
+                eprintln!(
+                    "benchgate: after {round} rounds {} metric(s) could still go either way (e.g. {}); measuring {more} more",
+                    open.len(),
+                    open[0]
+                );
+                extended.push(format!("{} after round {round}", open.len()));
+                planned += more;
+            }
+        }
     }
-    let comparison = compare::ab::compare_rounds(&base_runs, &head_runs, &config);
+    let mut comparison = compare::ab::compare_rounds(&base_runs, &head_runs, &config);
+    if !extended.is_empty() {
+        comparison.notes.push(format!(
+            "Sequential A/B: {} rounds were measured instead of {} because some verdicts could still go either way ({} metric(s) undecided); at most {max_rounds} rounds.",
+            round,
+            args.rounds,
+            extended.join(", ")
+        ));
+    }
     let mut meta = run_meta(&MetaArgs {
         commit: Some(head_sha.clone()),
         branch: None,

@@ -69,7 +69,8 @@ fn step(dir: &Path, mode: &str, results: &str, store: &str) -> Command {
         .env("BENCHGATE_COMMENT", "always")
         .env("BENCHGATE_TOKEN", "")
         .env("BENCHGATE_REPORT_DIR", "benchgate-report")
-        .env("BENCHGATE_ARTIFACT", "benchgate-report");
+        .env("BENCHGATE_ARTIFACT", "benchgate-report")
+        .env("BENCHGATE_CONFIRM", "");
     cmd
 }
 
@@ -124,4 +125,48 @@ fn an_unknown_mode_fails_with_a_message() {
         .expect("bash");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stdout).contains("mode must be check"));
+}
+
+#[test]
+fn a_confirm_command_reaches_benchgate_and_clears_a_regression_that_does_not_reproduce() {
+    // The re-measurement rewrites the input with an unchanged run: the critical does not
+    // reproduce, so the check passes and says so.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let history = dir.path().join("history.json");
+    std::fs::copy(fixture("baseline/criterion-history.json"), &history).expect("copy");
+    let results = dir.path().join("criterion");
+    let copy = |from: &Path| {
+        let _ = std::fs::remove_dir_all(&results);
+        let out = Command::new("cp")
+            .arg("-r")
+            .arg(from)
+            .arg(&results)
+            .status()
+            .expect("cp");
+        assert!(out.success());
+    };
+    copy(&fixture("criterion/runs/v2-run2"));
+    let again = fixture("criterion/runs/v1-run20");
+    let mut cmd = step(
+        dir.path(),
+        "check",
+        &results.display().to_string(),
+        &format!("file:{}", history.display()),
+    );
+    cmd.env(
+        "BENCHGATE_CONFIRM",
+        format!(
+            "rm -rf '{0}' && cp -r '{1}' '{0}'",
+            results.display(),
+            again.display()
+        ),
+    );
+    let out = cmd.output().expect("bash");
+    let log = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(0), "{log}");
+    assert!(log.contains("re-measuring"), "{log}");
 }

@@ -4,7 +4,8 @@
 
 use benchgate::compare::judge::{Assessment, Environment, Item, history_offsets, judge_run};
 use benchgate::compare::{
-    HistoryMethod, Method, Observation, Question, Status, ab::ab_evidence, stats,
+    HistoryMethod, Method, Observation, Question, Status, ab::ab_evidence, ab::sure_of_critical,
+    ab::undecided, stats,
 };
 use benchgate::config::{Config, HistoryPolicy};
 use benchgate::model::{Direction, Interval, MetricKind, Unit};
@@ -254,6 +255,7 @@ pub fn benchgate_ab(base: &[f64], head: &[f64], policy: &HistoryPolicy, config: 
         return Flags::default();
     };
     let current = evidence.baseline * (1.0 + evidence.change);
+    let sure = sure_of_critical(&evidence, rule.critical.relative);
     let item = Item {
         evidence,
         current,
@@ -263,7 +265,10 @@ pub fn benchgate_ab(base: &[f64], head: &[f64], policy: &HistoryPolicy, config: 
         rule: &rule,
         environment: Environment::Own,
     };
-    flags(judge_run(&[item]).assessments[0].status)
+    match judge_run(&[item]).assessments[0].status {
+        Status::Critical if !sure => flags(Status::Warning),
+        status => flags(status),
+    }
 }
 
 fn welch_two_sided(a: &[f64], b: &[f64]) -> (f64, f64) {
@@ -388,6 +393,52 @@ pub fn ab_cell(class: Class, delta: f64, rounds: usize, trials: usize, seed: u64
         warn: w as f64 / trials as f64,
         critical: c as f64 / trials as f64,
     }
+}
+
+/// Sequential A/B mode (what `benchgate ab` does by default): `min` rounds, then batches of
+/// `batch` more while [`undecided`] says the metric needs them, up to `max`; the verdict uses
+/// every round measured. Also returns the mean number of rounds used.
+pub fn ab_sequential_cell(
+    class: Class,
+    delta: f64,
+    (min, batch, max): (usize, usize, usize),
+    trials: usize,
+    seed: u64,
+) -> (Rates, f64) {
+    let config = Config::default();
+    let policy = config.history;
+    let rule = time_rule(&config);
+    let thresholds = (rule.warning.relative, rule.critical.relative);
+    let mut g = Gen::new(seed);
+    let (mut w, mut c, mut rounds_used) = (0, 0, 0usize);
+    for _ in 0..trials {
+        let (mut base, mut head) = (Vec::new(), Vec::new());
+        let add = |g: &mut Gen, n: usize, base: &mut Vec<f64>, head: &mut Vec<f64>| {
+            for _ in 0..n {
+                let eta = g.eta(class.sb);
+                base.push(g.run(0.0, eta, class.sw, 20).value);
+                let eta = g.eta(class.sb);
+                head.push(g.run(delta, eta, class.sw, 20).value);
+            }
+        };
+        add(&mut g, min, &mut base, &mut head);
+        while base.len() < max
+            && undecided(&base, &head, Direction::LowerIsBetter, thresholds, &policy)
+        {
+            add(&mut g, batch.min(max - base.len()), &mut base, &mut head);
+        }
+        rounds_used += base.len();
+        let f = benchgate_ab(&base, &head, &policy, &config);
+        w += usize::from(f.warn);
+        c += usize::from(f.critical);
+    }
+    (
+        Rates {
+            warn: w as f64 / trials as f64,
+            critical: c as f64 / trials as f64,
+        },
+        rounds_used as f64 / trials as f64,
+    )
 }
 
 /// What the suite evaluation measured.

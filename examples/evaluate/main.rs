@@ -6,7 +6,7 @@
 #[allow(dead_code)]
 mod corpus;
 
-use corpus::{CLASSES, DELTAS, RULES, ab_cell, history_cell, suite};
+use corpus::{CLASSES, DELTAS, RULES, ab_cell, ab_sequential_cell, history_cell, suite};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -16,9 +16,16 @@ fn main() {
         .and_then(|i| args.get(i + 1))
         .and_then(|v| v.parse().ok())
         .unwrap_or(2000);
+    // `--only history|ab|sequential|suite` prints one section.
+    let only = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
+    let want = |section: &str| only.as_deref().is_none_or(|o| o == section);
     let seed = 20261204;
     println!("# benchgate evaluation (seed {seed}, {trials} trials per cell)\n");
-    for n_hist in [20, 6] {
+    for n_hist in [20, 6].into_iter().filter(|_| want("history")) {
         println!(
             "## History mode, {n_hist} runs of history: rate flagged (warning-or-worse / critical)\n"
         );
@@ -56,29 +63,57 @@ fn main() {
         }
         println!();
     }
-    println!(
-        "## A/B mode, 20 samples a run, 5 (the default) and 10 rounds: rate flagged (warning-or-worse / critical)\n"
-    );
     let mut header = String::from("| class |");
     for d in DELTAS {
         header.push_str(&format!(" +{:.0}% |", d * 100.0));
     }
-    println!("{header}");
-    println!("|---|{}", "---|".repeat(DELTAS.len()));
-    for rounds in [5usize, 10] {
+    if want("ab") {
+        println!(
+            "## A/B mode, 20 samples a run, fixed 5 and 10 rounds: rate flagged (warning-or-worse / critical)\n"
+        );
+        println!("{header}");
+        println!("|---|{}", "---|".repeat(DELTAS.len()));
+        for rounds in [5usize, 10] {
+            for (ci, class) in CLASSES.iter().enumerate() {
+                let mut line = format!("| {} ({rounds} rounds) |", class.name);
+                for (di, delta) in DELTAS.iter().enumerate() {
+                    let cell_seed = seed + 500 + (ci * 10 + di) as u64 + rounds as u64 * 100;
+                    let r = ab_cell(*class, *delta, rounds, trials, cell_seed);
+                    line.push_str(&format!(
+                        " {:.1}% / {:.1}% |",
+                        r.warn * 100.0,
+                        r.critical * 100.0
+                    ));
+                }
+                println!("{line}");
+            }
+        }
+    }
+    if want("sequential") {
+        println!(
+            "\n## Sequential A/B mode (the default of `benchgate ab`): 5 rounds, then 5 more while a metric is undecided, up to 20: rate flagged (warning-or-worse / critical), mean rounds\n"
+        );
+        println!("{header} mean rounds |");
+        println!("|---|{}---|", "---|".repeat(DELTAS.len()));
         for (ci, class) in CLASSES.iter().enumerate() {
-            let mut line = format!("| {} ({rounds} rounds) |", class.name);
+            let mut line = format!("| {} |", class.name);
+            let mut used = Vec::new();
             for (di, delta) in DELTAS.iter().enumerate() {
-                let cell_seed = seed + 500 + (ci * 10 + di) as u64 + rounds as u64 * 100;
-                let r = ab_cell(*class, *delta, rounds, trials, cell_seed);
+                let cell_seed = seed + 700 + (ci * 10 + di) as u64;
+                let (r, rounds) = ab_sequential_cell(*class, *delta, (5, 5, 20), trials, cell_seed);
+                used.push(format!("{rounds:.1}"));
                 line.push_str(&format!(
                     " {:.1}% / {:.1}% |",
                     r.warn * 100.0,
                     r.critical * 100.0
                 ));
             }
+            line.push_str(&format!(" {} |", used.join(" / ")));
             println!("{line}");
         }
+    }
+    if !want("suite") {
+        return;
     }
     println!("\n## Suite: 500 benchmarks on one machine, 400 unchanged and 400 changed PRs\n");
     println!(

@@ -83,7 +83,16 @@ pub fn compare_rounds(base: &[Run], head: &[Run], config: &Config) -> Comparison
         .collect();
     let judged = judge::judge_run(&items);
     drop(items);
-    for ((i, _), a) in evidence.iter().zip(judged.assessments) {
+    for ((i, ev), mut a) in evidence.iter().zip(judged.assessments) {
+        let critical = rows[*i].rule.critical.relative;
+        if a.status == Status::Critical && !sure_of_critical(ev, critical) {
+            a.status = Status::Warning;
+            a.reason = format!(
+                "{} It may still be under the critical threshold ({:.0}%) at 95% confidence, so it does not fail the check; more rounds (`--max-rounds`) would settle it.",
+                a.reason,
+                critical * 100.0
+            );
+        }
         rows[*i].status = a.status;
         rows[*i].reason = a.reason.clone();
         rows[*i].assessment = Some(a);
@@ -105,7 +114,8 @@ pub fn compare_rounds(base: &[Run], head: &[Run], config: &Config) -> Comparison
             "Both revisions are built in their own git worktree and the bench command runs alternately, base then head, for every round.".into(),
             "Each round's result files are read with the usual adapters; per metric, one value per round and side.".into(),
             "A pooled two-sample t-test on the log values (ν = n_base + n_head − 2), with at most one disturbed round a side left out by the Hampel identifier.".into(),
-            "Critical: past the critical threshold and significant after Benjamini–Hochberg control (q = 0.05) across the run's metrics; warning: past the warning threshold with p ≤ 0.01; improved: better by the warning threshold with p ≤ 0.05.".into(),
+            "Critical: past the critical threshold, significant after Benjamini–Hochberg control (q = 0.05) across the run's metrics, and at least the critical threshold at 95% confidence; warning: past the warning threshold with p ≤ 0.01; improved: better by the warning threshold with p ≤ 0.05.".into(),
+            "Sequential rounds: after the first rounds, more are measured in batches (up to `--max-rounds`) while a metric's one-sided 99% interval still straddles a threshold that would change the verdict.".into(),
         ],
     }
 }
@@ -177,26 +187,108 @@ fn trimmed(side: &str, values: &[f64], notes: &mut Vec<String>) -> Option<Vec<f6
     }
     let centre = stats::median(&logs)?;
     let spread = stats::scaled_mad(&logs, centre)?;
-    let (far, dist) = logs
+    let bound = (5.0 * spread).max(1.05f64.ln());
+    // At most one round in five a side: more than that is the machine, not a disturbance.
+    let mut far: Vec<(usize, f64)> = logs
         .iter()
         .enumerate()
         .map(|(i, v)| (i, (v - centre).abs()))
-        .max_by(|a, b| a.1.total_cmp(&b.1))?;
-    if dist > (5.0 * spread).max(1.05f64.ln()) {
+        .filter(|(_, d)| *d > bound)
+        .collect();
+    far.sort_by(|a, b| b.1.total_cmp(&a.1));
+    far.truncate((logs.len() / 5).max(1));
+    if far.is_empty() {
+        return Some(logs);
+    }
+    for (i, _) in &far {
         notes.push(format!(
             "{side} round {} left out ({:+.0}% from its side's median)",
-            far + 1,
-            ((logs[far] - centre).exp() - 1.0) * 100.0
+            i + 1,
+            ((logs[*i] - centre).exp() - 1.0) * 100.0
         ));
-        return Some(
-            logs.iter()
-                .enumerate()
-                .filter(|(i, _)| *i != far)
-                .map(|(_, v)| *v)
-                .collect(),
-        );
     }
-    Some(logs)
+    Some(
+        logs.iter()
+            .enumerate()
+            .filter(|(i, _)| !far.iter().any(|(j, _)| j == i))
+            .map(|(_, v)| *v)
+            .collect(),
+    )
+}
+
+/// Confidence of the interval that decides whether a metric needs more rounds.
+const SETTLE_CONFIDENCE: f64 = 0.99;
+
+/// Whether the rounds so far leave a metric undecided. With a one-sided 99% interval for its
+/// worsening, the verdict is settled when the interval lies below the warning threshold (no
+/// regression worth a warning), above the critical threshold (critical), or between zero and
+/// the critical threshold (a warning at most); otherwise it could still go either way across a
+/// threshold that fails or passes the check. Sequential A/B measures more rounds only while
+/// some metric is undecided, so that a noisy machine pays with time rather than with wrong
+/// verdicts; every look uses all rounds so far (repeated confidence intervals; Jennison &
+/// Turnbull, 2000, "Group Sequential Methods with Applications to Clinical Trials", ch. 9).
+pub fn undecided(
+    base: &[f64],
+    head: &[f64],
+    direction: Direction,
+    (warning, critical): (f64, f64),
+    policy: &HistoryPolicy,
+) -> bool {
+    let Some(evidence) = ab_evidence(base, head, direction, policy) else {
+        return false;
+    };
+    let Test::T { effect, scale, df } = evidence.test else {
+        return false;
+    };
+    let reach = stats::t_quantile(SETTLE_CONFIDENCE, df) * scale;
+    let (lo, hi) = (effect - reach, effect + reach);
+    let (w, c) = ((1.0 + warning).ln(), (1.0 + critical).ln());
+    let settled = hi < w || lo > c || (lo > 0.0 && hi < c);
+    !settled
+}
+
+/// A/B mode fails the check only for a regression that reaches the critical threshold at 95%
+/// confidence (the one-sided lower bound of its worsening): the strict mode must not fail a
+/// pull request on a worsening that may be smaller than the policy's limit.
+pub fn sure_of_critical(evidence: &Evidence, critical: f64) -> bool {
+    match evidence.test {
+        Test::T { effect, scale, df } => {
+            effect - stats::t_quantile(0.95, df) * scale >= (1.0 + critical).ln()
+        }
+        _ => true,
+    }
+}
+
+/// The keys of the metrics that [`undecided`] says need more rounds, for a run of rounds.
+pub fn undecided_metrics(base: &[Run], head: &[Run], config: &Config) -> Vec<String> {
+    let values = |runs: &[Run]| {
+        let mut by_key: BTreeMap<String, (Summary, Vec<f64>)> = BTreeMap::new();
+        for run in runs {
+            for m in &run.metrics {
+                by_key
+                    .entry(m.key())
+                    .or_insert_with(|| (Summary::from(m), Vec::new()))
+                    .1
+                    .push(m.value);
+            }
+        }
+        by_key
+    };
+    let (a, b) = (values(base), values(head));
+    b.iter()
+        .filter_map(|(key, (summary, head_values))| {
+            let (_, base_values) = a.get(key)?;
+            let rule = config.rule_for(summary.kind, &summary.benchmark);
+            undecided(
+                base_values,
+                head_values,
+                summary.direction,
+                (rule.warning.relative, rule.critical.relative),
+                &config.history,
+            )
+            .then(|| key.clone())
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -257,5 +349,54 @@ mod tests {
         let ev = ab_evidence(&base, &head, Direction::LowerIsBetter, &policy).expect("evidence");
         assert!(ev.basis.contains("head round 4 left out"), "{}", ev.basis);
         assert!((ev.change - 0.10).abs() < 0.01);
+    }
+
+    #[test]
+    fn sequential_rounds_stop_when_the_verdict_is_settled() {
+        let policy = HistoryPolicy::default();
+        let t = (0.05, 0.10);
+        let quiet = [100.0, 100.2, 99.8, 100.1, 99.9];
+        // Equal and quiet: no regression worth a warning, settled.
+        assert!(!undecided(
+            &quiet,
+            &quiet,
+            Direction::LowerIsBetter,
+            t,
+            &policy
+        ));
+        // 50% slower and quiet: critical, settled.
+        let slow: Vec<f64> = quiet.iter().map(|v| v * 1.5).collect();
+        assert!(!undecided(
+            &quiet,
+            &slow,
+            Direction::LowerIsBetter,
+            t,
+            &policy
+        ));
+        // About 10% slower with 8% noise: could be under or over the critical threshold.
+        let noisy_base = [100.0, 108.0, 93.0, 104.0, 96.0];
+        let noisy_head = [118.0, 103.0, 112.0, 106.0, 115.0];
+        assert!(undecided(
+            &noisy_base,
+            &noisy_head,
+            Direction::LowerIsBetter,
+            t,
+            &policy
+        ));
+    }
+
+    #[test]
+    fn a_critical_needs_the_threshold_at_95_percent_confidence() {
+        let policy = HistoryPolicy::default();
+        let base = [100.0, 100.2, 99.8, 100.1, 99.9];
+        let far: Vec<f64> = base.iter().map(|v| v * 1.3).collect();
+        let ev = ab_evidence(&base, &far, Direction::LowerIsBetter, &policy).expect("evidence");
+        assert!(sure_of_critical(&ev, 0.10));
+        let noisy_head = [118.0, 103.0, 112.0, 106.0, 115.0];
+        let noisy_base = [100.0, 108.0, 93.0, 104.0, 96.0];
+        let ev = ab_evidence(&noisy_base, &noisy_head, Direction::LowerIsBetter, &policy)
+            .expect("evidence");
+        assert!(ev.change > 0.08);
+        assert!(!sure_of_critical(&ev, 0.10));
     }
 }

@@ -155,6 +155,10 @@ async fn pull_request_check_comments_and_writes_the_step_files() {
         stdout.contains("::error title=benchgate%3A critical regression::hash/djb2"),
         "{stdout}"
     );
+    // The annotations and step outputs as the runner reads them.
+    let annotations: Vec<&str> = stdout.lines().filter(|l| l.starts_with("::")).collect();
+    insta::assert_snapshot!("pr_check_annotations", annotations.join("\n"));
+    insta::assert_snapshot!("pr_check_step_outputs", job.read("output"));
     // Step outputs and the job summary.
     let outputs = job.read("output");
     assert!(outputs.contains("status<<ghadelimiter_"), "{outputs}");

@@ -112,6 +112,17 @@ async fn mock_comment_api(server: &MockServer) {
         .await;
 }
 
+/// `POST .../comments` answers 201 with the new comment, as GitHub does.
+async fn mock_created(server: &MockServer, id: u64) {
+    Mock::given(method("POST"))
+        .and(path(COMMENTS))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({
+            "id": id, "body": "x", "user": { "login": "github-actions[bot]", "type": "Bot" }
+        })))
+        .mount(server)
+        .await;
+}
+
 async fn posted(server: &MockServer) -> Vec<serde_json::Value> {
     server
         .received_requests()
@@ -131,13 +142,7 @@ fn run_blocking(mut cmd: assert_cmd::Command) -> std::process::Output {
 async fn pull_request_check_comments_and_writes_the_step_files() {
     let server = MockServer::start().await;
     mock_comment_api(&server).await;
-    Mock::given(method("POST"))
-        .and(path(COMMENTS))
-        .respond_with(ResponseTemplate::new(201).set_body_json(json!({
-            "id": 77, "body": "x", "user": { "login": "github-actions[bot]", "type": "Bot" }
-        })))
-        .mount(&server)
-        .await;
+    mock_created(&server, 77).await;
     let job = Job::new();
     let mut cmd = job.step("pull_request", &server.uri());
     cmd.args(["action", "check", "--out-dir", "report", "--store"])
@@ -378,13 +383,7 @@ async fn workflow_run_comments_from_the_verified_artifact() {
     let server = MockServer::start().await;
     mock_handover(&server, zip, HEAD).await;
     mock_comment_api(&server).await;
-    Mock::given(method("POST"))
-        .and(path(COMMENTS))
-        .respond_with(ResponseTemplate::new(201).set_body_json(json!({
-            "id": 78, "body": "x", "user": { "login": "github-actions[bot]" }
-        })))
-        .mount(&server)
-        .await;
+    mock_created(&server, 78).await;
     let job = Job::new();
     let mut cmd = job.step("workflow_run", &server.uri());
     cmd.args([
@@ -539,13 +538,7 @@ async fn hostile_names_are_neutralized_everywhere() {
 
     let server = MockServer::start().await;
     mock_comment_api(&server).await;
-    Mock::given(method("POST"))
-        .and(path(COMMENTS))
-        .respond_with(ResponseTemplate::new(201).set_body_json(json!({
-            "id": 79, "body": "x", "user": { "login": "github-actions[bot]" }
-        })))
-        .mount(&server)
-        .await;
+    mock_created(&server, 79).await;
     let mut cmd = job.step("pull_request", &server.uri());
     cmd.args(["action", "check", "--out-dir", "report", "--store"])
         .arg(format!("file:{}", history.display()))
@@ -665,13 +658,7 @@ async fn the_artifact_store_reads_only_main_successful_same_repo_runs() {
         .mount(&server)
         .await;
     mock_comment_api(&server).await;
-    Mock::given(method("POST"))
-        .and(path(COMMENTS))
-        .respond_with(ResponseTemplate::new(201).set_body_json(json!({
-            "id": 80, "body": "x", "user": { "login": "github-actions[bot]" }
-        })))
-        .mount(&server)
-        .await;
+    mock_created(&server, 80).await;
     let job = Job::new();
     let mut cmd = job.step("pull_request", &server.uri());
     cmd.args([

@@ -372,27 +372,7 @@ pub fn history_cell(
 /// A/B mode: `rounds` rounds of a base run and a head run, 20 samples each, every run with its
 /// own η as the generator says (on our machines neighbouring runs share little of their noise).
 pub fn ab_cell(class: Class, delta: f64, rounds: usize, trials: usize, seed: u64) -> Rates {
-    let config = Config::default();
-    let policy = config.history;
-    let mut g = Gen::new(seed);
-    let (mut w, mut c) = (0, 0);
-    for _ in 0..trials {
-        let mut base = Vec::new();
-        let mut head = Vec::new();
-        for _ in 0..rounds {
-            let eta = g.eta(class.sb);
-            base.push(g.run(0.0, eta, class.sw, 20).value);
-            let eta = g.eta(class.sb);
-            head.push(g.run(delta, eta, class.sw, 20).value);
-        }
-        let f = benchgate_ab(&base, &head, &policy, &config);
-        w += usize::from(f.warn);
-        c += usize::from(f.critical);
-    }
-    Rates {
-        warn: w as f64 / trials as f64,
-        critical: c as f64 / trials as f64,
-    }
+    ab_sequential_cell(class, delta, (rounds, rounds, rounds), trials, seed).0
 }
 
 /// Sequential A/B mode (what `benchgate ab` does by default): `min` rounds, then batches of

@@ -16,20 +16,7 @@ use super::{Comparison, row, stats, verdict_of};
 /// [`ab_evidence`], all together under the run-wide control; metrics on one side only are new
 /// or missing.
 pub fn compare_rounds(base: &[Run], head: &[Run], config: &Config) -> Comparison {
-    let values = |runs: &[Run]| {
-        let mut by_key: BTreeMap<String, (Summary, Vec<f64>)> = BTreeMap::new();
-        for run in runs {
-            for m in &run.metrics {
-                by_key
-                    .entry(m.key())
-                    .or_insert_with(|| (Summary::from(m), Vec::new()))
-                    .1
-                    .push(m.value);
-            }
-        }
-        by_key
-    };
-    let (a, b) = (values(base), values(head));
+    let (a, b) = (by_key(base), by_key(head));
     let mut rows = Vec::new();
     let mut evidence = Vec::new();
     for (key, (summary, head_values)) in &b {
@@ -216,6 +203,21 @@ fn trimmed(side: &str, values: &[f64], notes: &mut Vec<String>) -> Option<Vec<f6
     )
 }
 
+/// Each metric's summary and its values, one per round, by key.
+fn by_key(runs: &[Run]) -> BTreeMap<String, (Summary, Vec<f64>)> {
+    let mut by_key: BTreeMap<String, (Summary, Vec<f64>)> = BTreeMap::new();
+    for run in runs {
+        for m in &run.metrics {
+            by_key
+                .entry(m.key())
+                .or_insert_with(|| (Summary::from(m), Vec::new()))
+                .1
+                .push(m.value);
+        }
+    }
+    by_key
+}
+
 /// Confidence of the interval that decides whether a metric needs more rounds.
 const SETTLE_CONFIDENCE: f64 = 0.99;
 
@@ -261,20 +263,7 @@ pub fn sure_of_critical(evidence: &Evidence, critical: f64) -> bool {
 
 /// The keys of the metrics that [`undecided`] says need more rounds, for a run of rounds.
 pub fn undecided_metrics(base: &[Run], head: &[Run], config: &Config) -> Vec<String> {
-    let values = |runs: &[Run]| {
-        let mut by_key: BTreeMap<String, (Summary, Vec<f64>)> = BTreeMap::new();
-        for run in runs {
-            for m in &run.metrics {
-                by_key
-                    .entry(m.key())
-                    .or_insert_with(|| (Summary::from(m), Vec::new()))
-                    .1
-                    .push(m.value);
-            }
-        }
-        by_key
-    };
-    let (a, b) = (values(base), values(head));
+    let (a, b) = (by_key(base), by_key(head));
     b.iter()
         .filter_map(|(key, (summary, head_values))| {
             let (_, base_values) = a.get(key)?;

@@ -112,12 +112,9 @@ pub fn judge_run(items: &[Item<'_>]) -> Judgement {
                     let e = effect - if shifted { shift.unwrap_or(0.0) } else { 0.0 };
                     let t = e / scale;
                     let mde = (stats::t_quantile(0.95, df) * scale).exp() - 1.0;
-                    (
-                        stats::t_upper_tail(t, df),
-                        stats::t_upper_tail(-t, df),
-                        Some(mde),
-                        shifted,
-                    )
+                    // The t distribution is symmetric: P(T > -t) = 1 - P(T > t).
+                    let worse = stats::t_upper_tail(t, df);
+                    (worse, 1.0 - worse, Some(mde), shifted)
                 }
                 Test::Direct {
                     p_worse,

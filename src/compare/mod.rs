@@ -278,33 +278,42 @@ pub fn compare(
 /// The history's runs indexed by metric key, built once: lookups stay linear in metrics × runs
 /// however large the suite.
 struct Index<'a> {
-    keyed: Vec<HashMap<String, &'a Summary>>,
+    /// Each metric's summaries in history order, with the index of the run they belong to.
+    by_key: HashMap<String, Vec<(usize, &'a Summary)>>,
 }
 
 impl<'a> Index<'a> {
     fn new(runs: &'a [BaselineRun]) -> Self {
-        Index {
-            keyed: runs
-                .iter()
-                .map(|r| r.metrics.iter().map(|m| (m.key(), m)).collect())
-                .collect(),
+        let mut by_key: HashMap<String, Vec<(usize, &'a Summary)>> = HashMap::new();
+        for (j, run) in runs.iter().enumerate() {
+            for m in &run.metrics {
+                let entries = by_key.entry(m.key()).or_default();
+                // A key twice in one run: the later one counts, as in the file.
+                match entries.last_mut() {
+                    Some(last) if last.0 == j => *last = (j, m),
+                    _ => entries.push((j, m)),
+                }
+            }
         }
+        Index { by_key }
     }
 
     /// The metric in the first `upto` runs, with the index of each run it appears in.
     fn indexed(&self, key: &str, upto: usize) -> Vec<(usize, &'a Summary)> {
-        self.keyed[..upto]
-            .iter()
-            .enumerate()
-            .filter_map(|(j, r)| r.get(key).map(|m| (j, *m)))
-            .collect()
+        self.by_key.get(key).map_or_else(Vec::new, |entries| {
+            entries
+                .iter()
+                .take_while(|(j, _)| *j < upto)
+                .copied()
+                .collect()
+        })
     }
 
     /// The metric in the first `upto` runs.
     fn of(&self, key: &str, upto: usize) -> Vec<&'a Summary> {
-        self.keyed[..upto]
-            .iter()
-            .filter_map(|r| r.get(key).copied())
+        self.indexed(key, upto)
+            .into_iter()
+            .map(|(_, m)| m)
             .collect()
     }
 }

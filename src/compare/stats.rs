@@ -35,9 +35,27 @@ pub fn scaled_mad(values: &[f64], centre: f64) -> Option<f64> {
 
 /// The `p` quantile of Student's t distribution with `df` degrees of freedom.
 pub fn t_quantile(p: f64, df: f64) -> f64 {
-    StudentsT::new(0.0, 1.0, df.max(1.0))
+    // The inverse is found numerically and costly; a run asks for a handful of (p, df) pairs
+    // thousands of times, so each thread remembers them.
+    thread_local! {
+        static SEEN: std::cell::RefCell<std::collections::HashMap<(u64, u64), f64>> =
+            std::cell::RefCell::new(std::collections::HashMap::new());
+    }
+    let key = (p.to_bits(), df.to_bits());
+    if let Some(q) = SEEN.with(|m| m.borrow().get(&key).copied()) {
+        return q;
+    }
+    let q = StudentsT::new(0.0, 1.0, df.max(1.0))
         .map(|t| t.inverse_cdf(p))
-        .unwrap_or(f64::INFINITY)
+        .unwrap_or(f64::INFINITY);
+    SEEN.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.len() > 4096 {
+            m.clear();
+        }
+        m.insert(key, q);
+    });
+    q
 }
 
 /// One-sided upper tail probability P(T > t) of Student's t with `df` degrees of freedom.

@@ -210,10 +210,8 @@ impl BranchStore {
         Some(out.lines().map(str::to_string).collect())
     }
 
-    /// Appends `run` as one transaction: fetch the branch, apply `apply` to its history, write
-    /// the history and the run's file, push with a lease on the tip that was read; a rejected
-    /// push (another writer got there first) starts over from the new tip.
-    pub fn record(
+    /// The transaction behind [`Store::record`].
+    fn record_run(
         &self,
         run: &Run,
         apply: &mut dyn FnMut(Option<Baseline>) -> Result<Baseline>,
@@ -375,10 +373,21 @@ impl Store for BranchStore {
         Ok(Some(history))
     }
 
-    /// A data branch takes whole runs through [`BranchStore::record`], never a bare history.
+    /// Appends `run` as one transaction: fetch the branch, apply `apply` to its history, write
+    /// the history and the run's file, push with a lease on the tip that was read; a rejected
+    /// push (another writer got there first) starts over from the new tip.
+    fn record(
+        &self,
+        run: &Run,
+        apply: &mut dyn FnMut(Option<Baseline>) -> Result<Baseline>,
+    ) -> Result<Baseline> {
+        self.record_run(run, apply)
+    }
+
+    /// A data branch takes whole runs through [`Store::record`], never a bare history.
     fn save(&self, _baseline: &Baseline) -> Result<()> {
         Err(self.error(
-            "a data branch is written by `record`, one run at a time; use `benchgate action update-baseline`"
+            "a data branch is written one run at a time; use `benchgate action update-baseline`"
                 .into(),
         ))
     }

@@ -1,5 +1,5 @@
-//! Where a baseline lives. One trait, so that later stores (a git data branch, workflow
-//! artifacts) plug in beside the local file.
+//! Where a baseline lives. One trait, so that a git data branch and workflow artifacts plug in
+//! beside the local file.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 
 use super::Baseline;
+use crate::model::Run;
 
 /// Loads and saves a baseline history.
 pub trait Store {
@@ -16,6 +17,18 @@ pub trait Store {
     fn save(&self, baseline: &Baseline) -> Result<()>;
     /// Where the history lives, for messages and reports.
     fn describe(&self) -> String;
+    /// Adds a run as one step: reads the history, lets `apply` make the new one, and saves it,
+    /// so that concurrent writers never lose a run (each store says how it guarantees that).
+    fn record(
+        &self,
+        run: &Run,
+        apply: &mut dyn FnMut(Option<Baseline>) -> Result<Baseline>,
+    ) -> Result<Baseline> {
+        let _ = run;
+        let history = apply(self.load()?)?;
+        self.save(&history)?;
+        Ok(history)
+    }
 }
 
 /// A JSON file on the local file system.
@@ -77,6 +90,18 @@ impl Store for FileStore {
 
     fn describe(&self) -> String {
         self.path.display().to_string()
+    }
+
+    /// Under the file's lock: concurrent updates queue instead of racing.
+    fn record(
+        &self,
+        _run: &Run,
+        apply: &mut dyn FnMut(Option<Baseline>) -> Result<Baseline>,
+    ) -> Result<Baseline> {
+        let _lock = self.lock()?;
+        let history = apply(self.load()?)?;
+        self.save(&history)?;
+        Ok(history)
     }
 }
 

@@ -23,6 +23,9 @@ use crate::ingest::{self, Format, Input};
 use crate::model::Run;
 use crate::report::{BaselineInfo, Templates};
 
+/// Where `update-baseline` writes an artifact store's new history (action.yml uploads it).
+const DEFAULT_BASELINE_OUTPUT: &str = "benchgate-baseline/baseline.json";
+
 #[derive(Debug, Subcommand)]
 pub(super) enum ActionCommand {
     /// Compare results with the baseline; write the reports, the job summary, step outputs and
@@ -210,11 +213,12 @@ fn valid_ref(name: &str) -> bool {
 }
 
 /// Opens the store. `base` and `head` (a pull request's) limit a data branch to the history
-/// up to their merge-base.
+/// up to their merge-base; an artifact store saves to `local`, for the workflow's upload step.
 fn open_store(
     ctx: &Context,
     args: &StoreArgs,
     base_head: Option<(&str, &str)>,
+    local: &Path,
 ) -> Result<Box<dyn Store>> {
     Ok(match parse_store(&args.store)? {
         StoreSpec::File(path) => Box::new(FileStore::new(path)),
@@ -235,7 +239,7 @@ fn open_store(
                 rt,
                 &name,
                 &args.main_branch,
-                PathBuf::from("benchgate-baseline/baseline.json"),
+                local.to_path_buf(),
             ))
         }
     })
@@ -263,6 +267,7 @@ fn check(ctx: &Context, args: CheckArgs) -> Result<u8> {
         ctx,
         &args.store,
         pr.map(|p| (p.base_sha.as_str(), p.head_sha.as_str())),
+        Path::new(DEFAULT_BASELINE_OUTPUT),
     )?;
     let baseline = store.load()?;
     let mut comparison = compare::compare(&run, baseline.as_ref(), &config, &HistoryMethod);
@@ -479,33 +484,9 @@ fn update(ctx: &Context, args: UpdateArgs) -> Result<u8> {
         b.append(run.meta.clone(), &run.metrics);
         Ok(b)
     };
-    let (history, place) = match parse_store(&args.store.store)? {
-        StoreSpec::File(path) => {
-            let store = FileStore::new(&path);
-            let _lock = store.lock()?;
-            let b = apply(store.load()?)?;
-            store.save(&b)?;
-            (b, store.describe())
-        }
-        StoreSpec::Branch(name) => {
-            let store = branch_store(ctx, &args.store, &name);
-            let b = store.record(&run, &mut apply)?;
-            (b, store.describe())
-        }
-        StoreSpec::Artifact(name) => {
-            let store = {
-                let rt = runtime()?;
-                let client = {
-                    let _guard = rt.enter();
-                    client(ctx)?
-                };
-                ArtifactStore::new(client, rt, &name, &args.store.main_branch, args.output)
-            };
-            let b = apply(store.load()?)?;
-            store.save(&b)?;
-            (b, store.describe())
-        }
-    };
+    let store = open_store(ctx, &args.store, None, &args.output)?;
+    let history = store.record(&run, &mut apply)?;
+    let place = store.describe();
     println!(
         "benchgate: recorded {} metric(s) in {place}; it now holds {} run(s)",
         run.metrics.len(),
@@ -577,6 +558,7 @@ fn from_artifact(ctx: &Context, args: FromArtifactArgs) -> Result<u8> {
         ctx,
         &args.store,
         Some((base_sha.as_str(), wr.head_sha.as_str())),
+        Path::new(DEFAULT_BASELINE_OUTPUT),
     )?;
     let baseline = store.load()?;
     let comparison = compare::compare(&run, baseline.as_ref(), &config, &HistoryMethod);

@@ -289,7 +289,13 @@ fn compare_cmd(args: CompareArgs) -> Result<u8> {
         .map_err(|_| anyhow::anyhow!("reading the baseline failed"))??;
     let mut comparison = compare::compare(&run, baseline.as_ref(), &config, &HistoryMethod);
     if let Some(command) = &args.confirm {
-        confirm(command, &mut comparison, &args, baseline.as_ref(), &config)?;
+        confirm(
+            command,
+            &mut comparison,
+            (&args.input, &args.meta),
+            baseline.as_ref(),
+            &config,
+        )?;
     }
     publish(
         &comparison,
@@ -425,7 +431,7 @@ fn exit_code(verdict: Verdict, fail_on: FailOn) -> u8 {
 fn confirm(
     command: &str,
     comparison: &mut compare::Comparison,
-    args: &CompareArgs,
+    (input, meta): (&InputArgs, &MetaArgs),
     baseline: Option<&Baseline>,
     config: &Config,
 ) -> Result<()> {
@@ -456,7 +462,7 @@ fn confirm(
         ));
         return Ok(());
     }
-    let again = load_run(&args.input, &args.meta)?;
+    let again = load_run(input, meta)?;
     let second = compare::compare(&again, baseline, config, &HistoryMethod);
     compare::confirm(comparison, &second);
     Ok(())

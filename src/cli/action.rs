@@ -272,20 +272,10 @@ fn check(ctx: &Context, args: CheckArgs) -> Result<u8> {
     let baseline = store.load()?;
     let mut comparison = compare::compare(&run, baseline.as_ref(), &config, &HistoryMethod);
     if let Some(command) = &args.confirm {
-        let compare_args = super::CompareArgs {
-            baseline: PathBuf::new(),
-            config: None,
-            out: outputs(&args.publish),
-            templates: None,
-            report_link: None,
-            confirm: None,
-            meta: args.meta.clone(),
-            input: args.input.clone(),
-        };
         super::confirm(
             command,
             &mut comparison,
-            &compare_args,
+            (&args.input, &args.meta),
             baseline.as_ref(),
             &config,
         )?;

@@ -712,3 +712,20 @@ fn with_the_network_down_the_reports_and_the_verdict_stand() {
     assert!(job.read("summary").contains("benchgate"));
     assert!(!stderr.contains(TOKEN));
 }
+
+#[test]
+fn an_unwritable_summary_does_not_change_the_verdict() {
+    let job = Job::new();
+    let mut cmd = job.step("push", "http://127.0.0.1:9");
+    cmd.env("GITHUB_STEP_SUMMARY", job.path("no/such/dir/summary"))
+        .args(["action", "check", "--store"])
+        .arg(format!("file:{}", job.history().display()))
+        .arg(regressed());
+    let out = cmd.output().expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("the job summary was not written"),
+        "{stderr}"
+    );
+}

@@ -353,8 +353,11 @@ fn finish(
     let counts = comparison.counts();
     if ctx.in_actions {
         let fallback = short_comment(ctx, comparison);
-        if let Some(path) = &ctx.summary_file {
-            append(path, &commands::summary(&rendered.summary, &fallback))?;
+        // The verdict stands even if the runner's files cannot be written.
+        if let Some(path) = &ctx.summary_file
+            && let Err(e) = append(path, &commands::summary(&rendered.summary, &fallback))
+        {
+            eprintln!("benchgate: the job summary was not written: {e:#}");
         }
         if let Some(path) = &ctx.output_file {
             let count = |s: compare::Status| counts.get(&s).copied().unwrap_or(0).to_string();
@@ -371,7 +374,9 @@ fn finish(
                 ),
                 ("exit-code", code.to_string()),
             ];
-            append(path, &commands::outputs(&pairs))?;
+            if let Err(e) = append(path, &commands::outputs(&pairs)) {
+                eprintln!("benchgate: the step outputs were not written: {e:#}");
+            }
         }
         for line in commands::annotations(comparison) {
             println!("{line}");

@@ -70,7 +70,8 @@ fn step(dir: &Path, mode: &str, results: &str, store: &str) -> Command {
         .env("BENCHGATE_TOKEN", "")
         .env("BENCHGATE_REPORT_DIR", "benchgate-report")
         .env("BENCHGATE_ARTIFACT", "benchgate-report")
-        .env("BENCHGATE_CONFIRM", "");
+        .env("BENCHGATE_CONFIRM", "")
+        .env("BENCHGATE_COMMENT_KEY", "");
     cmd
 }
 

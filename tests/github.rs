@@ -93,7 +93,7 @@ async fn finds_its_comment_on_a_later_page_and_updates_it() {
         .await;
 
     let c = client(&server);
-    let out = comment::upsert(&c, 7, &body("new report"), "short", BOT, true)
+    let out = comment::upsert(&c, 7, (MARKER, &body("new report"), "short"), BOT, true)
         .await
         .expect("upsert");
     assert_eq!(
@@ -117,7 +117,7 @@ async fn an_identical_comment_is_left_alone() {
         )
         .mount(&server)
         .await;
-    let out = comment::upsert(&client(&server), 7, &body("same"), "s", BOT, true)
+    let out = comment::upsert(&client(&server), 7, (MARKER, &body("same"), "s"), BOT, true)
         .await
         .expect("upsert");
     assert_eq!(out, Outcome::Unchanged { id: 5 });
@@ -168,9 +168,15 @@ async fn creates_when_none_and_removes_a_racing_duplicate() {
         .expect(1)
         .mount(&server)
         .await;
-    let out = comment::upsert(&client(&server), 7, &body("this run"), "s", BOT, true)
-        .await
-        .expect("upsert");
+    let out = comment::upsert(
+        &client(&server),
+        7,
+        (MARKER, &body("this run"), "s"),
+        BOT,
+        true,
+    )
+    .await
+    .expect("upsert");
     assert_eq!(
         out,
         Outcome::Created {
@@ -188,9 +194,15 @@ async fn on_regression_mode_does_not_create_but_skips() {
         .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
         .mount(&server)
         .await;
-    let out = comment::upsert(&client(&server), 7, &body("pass"), "s", BOT, false)
-        .await
-        .expect("upsert");
+    let out = comment::upsert(
+        &client(&server),
+        7,
+        (MARKER, &body("pass"), "s"),
+        BOT,
+        false,
+    )
+    .await
+    .expect("upsert");
     assert!(matches!(out, Outcome::Skipped(_)));
     assert!(requests(&server, "POST").await.is_empty());
 }
@@ -212,7 +224,7 @@ async fn a_read_only_token_gets_the_permissions_to_add() {
         })))
         .mount(&server)
         .await;
-    let err = comment::upsert(&client(&server), 7, &body("x"), "s", BOT, true)
+    let err = comment::upsert(&client(&server), 7, (MARKER, &body("x"), "s"), BOT, true)
         .await
         .expect_err("403");
     let text = err.to_string();
@@ -260,8 +272,7 @@ async fn a_body_too_long_is_sent_again_shortened() {
     let out = comment::upsert(
         &client(&server),
         7,
-        &body("long"),
-        &body("short"),
+        (MARKER, &body("long"), &body("short")),
         BOT,
         true,
     )
@@ -444,4 +455,41 @@ async fn a_conflict_is_a_clear_failure_not_a_retry() {
         .expect_err("409");
     assert!(matches!(err, GitHubError::Api(_)), "{err}");
     assert!(err.to_string().contains("409"), "{err}");
+}
+
+#[tokio::test]
+async fn a_keyed_comment_leaves_the_default_one_alone() {
+    let server = MockServer::start().await;
+    let keyed = comment::marker(Some("load"));
+    Mock::given(method("GET"))
+        .and(path(COMMENTS))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!([comment_json(
+                30,
+                BOT,
+                &body("micro-benchmarks")
+            )])),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(COMMENTS))
+        .and(body_partial_json(
+            json!({ "body": format!("{keyed}\nload test") }),
+        ))
+        .respond_with(ResponseTemplate::new(201).set_body_json(comment_json(
+            31,
+            BOT,
+            &format!("{keyed}\nload test"),
+        )))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let text = comment::with_marker(&body("load test"), &keyed);
+    let out = comment::upsert(&client(&server), 7, (&keyed, &text, &text), BOT, true)
+        .await
+        .expect("upsert");
+    assert!(matches!(out, Outcome::Created { .. }), "{out:?}");
+    assert!(requests(&server, "PATCH").await.is_empty());
+    assert!(requests(&server, "DELETE").await.is_empty());
 }

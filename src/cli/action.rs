@@ -16,7 +16,7 @@ use crate::baseline::store::{FileStore, Store};
 use crate::baseline::{Baseline, Window};
 use crate::compare::{self, HistoryMethod, Verdict};
 use crate::github::artifact::{self, HANDOVER_ARTIFACT, Limits, PR_FILE, PrClaim, RUN_FILE};
-use crate::github::comment::{self, MARKER, Mode};
+use crate::github::comment::{self, Mode};
 use crate::github::store::ArtifactStore;
 use crate::github::{Client, Context, GitHubError, RetryPolicy, commands};
 use crate::ingest::{self, Format, Input};
@@ -68,6 +68,10 @@ pub(super) struct PublishArgs {
     /// Which verdict fails the check (exit 1).
     #[arg(long, value_enum, default_value_t = FailOn::Critical)]
     fail_on: FailOn,
+    /// Keeps a comment of its own for this key, when several benchgate steps comment on one pull
+    /// request (letters, digits, `.`, `_`, `-`).
+    #[arg(long, value_name = "KEY", value_parser = parse_key)]
+    comment_key: Option<String>,
     /// A directory of templates replacing the built-in ones.
     #[arg(long, value_name = "DIR")]
     templates: Option<PathBuf>,
@@ -114,6 +118,14 @@ pub(super) struct FromArtifactArgs {
     store: StoreArgs,
     #[command(flatten)]
     publish: PublishArgs,
+}
+
+fn parse_key(text: &str) -> std::result::Result<String, String> {
+    if comment::valid_key(text) {
+        Ok(text.to_string())
+    } else {
+        Err("use letters, digits, `.`, `_` and `-` (at most 64)".into())
+    }
 }
 
 pub(super) fn run(command: ActionCommand) -> Result<u8> {
@@ -402,10 +414,11 @@ fn finish(
         );
         return Ok(code);
     }
-    let body = comment::with_marker(&rendered.comment, MARKER);
-    let short = comment::with_marker(&short_comment(ctx, comparison), MARKER);
+    let marker = comment::marker(publish.comment_key.as_deref());
+    let body = comment::with_marker(&rendered.comment, &marker);
+    let short = comment::with_marker(&short_comment(ctx, comparison), &marker);
     let create = mode == Mode::Always || comparison.verdict != Verdict::Pass;
-    match post(ctx, number, &body, &short, create) {
+    match post(ctx, number, (&marker, &body, &short), create) {
         Ok(line) => println!("benchgate: {line}"),
         Err(e) => {
             eprintln!("benchgate: the comment was not posted: {e:#}");
@@ -442,7 +455,7 @@ fn short_comment(ctx: &Context, c: &compare::Comparison) -> String {
     )
 }
 
-fn post(ctx: &Context, number: u64, body: &str, short: &str, create: bool) -> Result<String> {
+fn post(ctx: &Context, number: u64, texts: (&str, &str, &str), create: bool) -> Result<String> {
     let rt = runtime()?;
     rt.block_on(async {
         let client = client(ctx)?;
@@ -453,7 +466,7 @@ fn post(ctx: &Context, number: u64, body: &str, short: &str, create: bool) -> Re
                 .await
                 .unwrap_or_else(|| comment::ACTIONS_BOT.to_string()),
         };
-        let outcome = comment::upsert(&client, number, body, short, &author, create).await?;
+        let outcome = comment::upsert(&client, number, texts, &author, create).await?;
         Ok(outcome.describe(number))
     })
 }

@@ -71,10 +71,34 @@ impl Outcome {
     }
 }
 
-/// Puts `marker` first unless the body (a user's template) already has it.
+/// The marker of the comment with this key: several benchgate steps on one pull request (say
+/// micro-benchmarks and a load test) each keep their own comment.
+pub fn marker(key: Option<&str>) -> String {
+    match key {
+        Some(k) => format!("<!-- benchgate:comment:{k} -->"),
+        None => MARKER.to_string(),
+    }
+}
+
+/// Whether a comment key is usable inside the marker (letters, digits, `.`, `_`, `-`).
+pub fn valid_key(key: &str) -> bool {
+    !key.is_empty()
+        && key.len() <= 64
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+}
+
+/// The body carrying `marker`: the templates' default marker is replaced by it, and it is put
+/// first when the body (a user's template) has none.
 pub fn with_marker(body: &str, marker: &str) -> String {
-    if body.contains(marker) {
+    let body = if marker == MARKER {
         body.to_string()
+    } else {
+        body.replace(MARKER, marker)
+    };
+    if body.contains(marker) {
+        body
     } else {
         format!("{marker}\n{body}")
     }
@@ -87,12 +111,11 @@ pub fn with_marker(body: &str, marker: &str) -> String {
 pub async fn upsert(
     client: &Client,
     number: u64,
-    body: &str,
-    short: &str,
+    (marker, body, short): (&str, &str, &str),
     author: &str,
     create: bool,
 ) -> Result<Outcome, GitHubError> {
-    let ours = own_comments(client, number, author).await?;
+    let ours = own_comments(client, number, marker, author).await?;
     if let Some(first) = ours.first() {
         let removed = remove(client, &ours[1..]).await?;
         if first.body == body && removed == 0 {
@@ -119,7 +142,7 @@ pub async fn upsert(
     };
     // Two runs for one pull request may both have found no comment and both created one:
     // keep the oldest, which every racing run agrees on, and make it carry this body.
-    let ours = own_comments(client, number, author).await?;
+    let ours = own_comments(client, number, marker, author).await?;
     let Some(keep) = ours.first() else {
         return Ok(Outcome::Created {
             id,
@@ -139,13 +162,14 @@ pub async fn upsert(
 async fn own_comments(
     client: &Client,
     number: u64,
+    marker: &str,
     author: &str,
 ) -> Result<Vec<super::client::Comment>, GitHubError> {
     let mut ours: Vec<_> = client
         .comments(number)
         .await?
         .into_iter()
-        .filter(|c| c.user.as_ref().is_some_and(|u| u.login == author) && c.body.contains(MARKER))
+        .filter(|c| c.user.as_ref().is_some_and(|u| u.login == author) && c.body.contains(marker))
         .collect();
     ours.sort_by_key(|c| c.id);
     Ok(ours)
@@ -176,5 +200,11 @@ mod tests {
         assert_eq!(with_marker(&body, MARKER), body);
         assert_eq!(Mode::parse("on-regression"), Some(Mode::OnRegression));
         assert_eq!(Mode::parse("sometimes"), None);
+        let keyed = marker(Some("load"));
+        let body = with_marker(&format!("{MARKER}\nreport"), &keyed);
+        assert_eq!(body, format!("{keyed}\nreport"));
+        // A keyed comment is not the default one, nor the other way round.
+        assert!(!body.contains(MARKER) && !MARKER.contains(&keyed));
+        assert!(valid_key("k6-checkout") && !valid_key("a -->") && !valid_key(""));
     }
 }

@@ -210,3 +210,58 @@ fn confirmation_keeps_only_regressions_that_reproduce() {
             .contains("reproduced when re-measured")
     );
 }
+
+/// A bench whose results scatter ±9% around 100 (base) and 110 (head), the same cycle on both
+/// sides: a 10% difference that three rounds cannot settle against the 10% critical threshold.
+#[test]
+fn ab_mode_measures_more_rounds_while_a_verdict_is_open() {
+    let (dir, _, _) = repo();
+    let p = dir.path();
+    std::fs::write(
+        p.join("bench.sh"),
+        "#!/bin/sh\nv=$(cat value.txt)\nn=$(cat \"$BENCH_COUNTER\" 2>/dev/null || echo 0)\necho $((n + 1)) > \"$BENCH_COUNTER\"\nset -- -8 6 -3 9 -5 2 7 -9 4 -1\ni=$(( n / 2 % 10 + 1 ))\neval d=\\${$i}\nmkdir -p out\nprintf '{\"schema\":\"benchgate.metrics.v1\",\"metrics\":[{\"benchmark\":\"work\",\"statistic\":\"median\",\"kind\":\"time\",\"unit\":\"ns\",\"value\":%s}]}' \"$(( v * (100 + d) ))\" > out/result.json\n",
+    )
+    .expect("write");
+    std::fs::write(p.join("value.txt"), "110\n").expect("write");
+    git(p, &["commit", "-q", "-am", "noisy bench, 10% slower"]);
+    let head = git(p, &["rev-parse", "HEAD"]);
+    std::fs::write(p.join("value.txt"), "100\n").expect("write");
+    git(p, &["commit", "-q", "-am", "noisy bench"]);
+    let base_noisy = git(p, &["rev-parse", "HEAD"]);
+    let json = p.join("seq.json");
+    let out = benchgate()
+        .current_dir(p)
+        .env("BENCH_COUNTER", p.join("counter"))
+        .args([
+            "ab",
+            "--base",
+            &base_noisy,
+            "--head",
+            &head,
+            "--rounds",
+            "3",
+            "--max-rounds",
+            "9",
+            "--results",
+            "out/result.json",
+            "--json",
+        ])
+        .arg(&json)
+        .args(["--", "sh", "bench.sh"])
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("could still go either way"), "{stderr}");
+    assert!(stderr.contains("round 9/9: head"), "{stderr}");
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json).expect("json")).expect("report");
+    assert!(
+        report["notes"]
+            .to_string()
+            .contains("Sequential A/B: 9 rounds"),
+        "{}",
+        report["notes"]
+    );
+    // Never critical: the worsening may be under the 10% threshold.
+    assert_ne!(status_of(&statuses(&json), "work", "median"), "critical");
+}

@@ -1219,13 +1219,7 @@ fn walk(
                 root.display()
             );
         }
-        let rel = path
-            .strip_prefix(root)
-            .unwrap_or(&path)
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy().into_owned())
-            .collect::<Vec<_>>()
-            .join("/");
+        let rel = relative(root, &path);
         let in_set = path
             .parent()
             .and_then(Path::file_name)

@@ -479,13 +479,7 @@ fn failure(reply: &Reply, what: &str) -> GitHubError {
         401 => GitHubError::Auth(format!(
             "{what}: GitHub refused the token (401 {message}); pass a valid token in the `token` input"
         )),
-        403 if message.contains("Resource not accessible by integration") => {
-            GitHubError::Permission {
-                what: what.to_string(),
-                message,
-                yaml: PERMISSIONS_YAML.to_string(),
-            }
-        }
+        // "Resource not accessible by integration" and its kin: a permission the token lacks.
         403 => GitHubError::Permission {
             what: what.to_string(),
             message,

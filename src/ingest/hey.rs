@@ -3,7 +3,7 @@
 use crate::error::{Error, Result};
 
 use super::Parsed;
-use super::load::{S, Sink, is_error_status, percentile_name, skipped_notes};
+use super::load::{S, Sink, is_error_status, measured, percentile_name, skipped_notes};
 
 pub fn looks_like_text(text: &str) -> bool {
     // oha's text report looks alike but has a success rate and other units.
@@ -125,17 +125,13 @@ pub fn parse_csv(name: &str, bytes: &[u8]) -> Result<Parsed> {
         let row = row.map_err(|e| Error::input_at(name, line, format!("bad CSV row: {e}")))?;
         let field = |k: usize| row.get(k).unwrap_or("");
         let seconds = |k: usize, what: &str| {
-            field(k)
-                .parse::<f64>()
-                .ok()
-                .filter(|v| v.is_finite() && *v >= 0.0)
-                .ok_or_else(|| {
-                    Error::input_at(
-                        name,
-                        line,
-                        format!("{what} {:?} is not a duration in seconds", field(k)),
-                    )
-                })
+            measured(field(k)).ok_or_else(|| {
+                Error::input_at(
+                    name,
+                    line,
+                    format!("{what} {:?} is not a duration in seconds", field(k)),
+                )
+            })
         };
         let rt = seconds(0, "response-time")?;
         let offset = seconds(7, "offset")?;

@@ -8,7 +8,7 @@ use quick_xml::events::Event;
 use crate::error::{Error, Result};
 
 use super::Parsed;
-use super::load::{MS, Sink};
+use super::load::{MS, Sink, measured};
 
 pub fn looks_like_csv(text: &str) -> bool {
     text.starts_with("timeStamp,elapsed,label,")
@@ -108,17 +108,13 @@ pub fn parse_csv(name: &str, bytes: &[u8]) -> Result<Parsed> {
         }
         let get = |c: usize| row.get(c).unwrap_or("").trim();
         let num = |c: usize, what: &str| {
-            get(c)
-                .parse::<f64>()
-                .ok()
-                .filter(|v| v.is_finite() && *v >= 0.0)
-                .ok_or_else(|| {
-                    Error::input_at(
-                        name,
-                        line,
-                        format!("{what} {:?} is not a non-negative number", get(c)),
-                    )
-                })
+            measured(get(c)).ok_or_else(|| {
+                Error::input_at(
+                    name,
+                    line,
+                    format!("{what} {:?} is not a non-negative number", get(c)),
+                )
+            })
         };
         let (ts, el) = (num(c_ts, "timeStamp")?, num(c_el, "elapsed")?);
         labels
@@ -169,20 +165,16 @@ pub fn parse_xml(name: &str, text: &str) -> Result<Parsed> {
                 attrs.insert(a.key.as_ref().to_vec(), v.into_owned());
             }
             let num = |k: &[u8]| {
-                attrs
-                    .get(k)
-                    .and_then(|v| v.parse::<f64>().ok())
-                    .filter(|v| v.is_finite() && *v >= 0.0)
-                    .ok_or_else(|| {
-                        Error::input_at(
-                            name,
-                            line(),
-                            format!(
-                                "sample without a numeric {:?} attribute",
-                                String::from_utf8_lossy(k)
-                            ),
-                        )
-                    })
+                attrs.get(k).and_then(|v| measured(v)).ok_or_else(|| {
+                    Error::input_at(
+                        name,
+                        line(),
+                        format!(
+                            "sample without a numeric {:?} attribute",
+                            String::from_utf8_lossy(k)
+                        ),
+                    )
+                })
             };
             let (t, ts) = (num(b"t")?, num(b"ts")?);
             let ok = attrs.get(b"s".as_slice()).is_some_and(|s| s == "true");

@@ -141,6 +141,14 @@ impl Sink {
     }
 }
 
+/// A number from a results file that can be a measurement: finite and not negative.
+pub(crate) fn measured(text: &str) -> Option<f64> {
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite() && *v >= 0.0)
+}
+
 /// The notes of the values a [`Sink`] left out, naming the file.
 pub(crate) fn skipped_notes(name: &str, skipped: Vec<String>) -> Vec<String> {
     skipped

@@ -134,8 +134,11 @@ async fn posted(server: &MockServer) -> Vec<serde_json::Value> {
         .collect()
 }
 
-fn run_blocking(mut cmd: assert_cmd::Command) -> std::process::Output {
-    cmd.output().expect("runs")
+/// Runs the binary off the async runtime, so that the mock server keeps answering it.
+async fn run_async(mut cmd: assert_cmd::Command) -> std::process::Output {
+    tokio::task::spawn_blocking(move || cmd.output().expect("runs"))
+        .await
+        .expect("join")
 }
 
 #[tokio::test]
@@ -148,9 +151,7 @@ async fn pull_request_check_comments_and_writes_the_step_files() {
     cmd.args(["action", "check", "--out-dir", "report", "--store"])
         .arg(format!("file:{}", job.history().display()))
         .arg(regressed());
-    let out = tokio::task::spawn_blocking(move || run_blocking(cmd))
-        .await
-        .expect("join");
+    let out = run_async(cmd).await;
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
@@ -199,9 +200,7 @@ async fn a_fork_pull_request_skips_the_comment_with_a_notice() {
     cmd.args(["action", "check", "--out-dir", "report", "--store"])
         .arg(format!("file:{}", job.history().display()))
         .arg(regressed());
-    let out = tokio::task::spawn_blocking(move || run_blocking(cmd))
-        .await
-        .expect("join");
+    let out = run_async(cmd).await;
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("::notice title=benchgate::pull request from a fork"));
@@ -237,9 +236,7 @@ async fn a_failed_comment_never_changes_the_verdict() {
         cmd.args(["action", "check", "--out-dir", "report", "--store"])
             .arg(format!("file:{}", job.history().display()))
             .arg(&results);
-        let out = tokio::task::spawn_blocking(move || run_blocking(cmd))
-            .await
-            .expect("join");
+        let out = run_async(cmd).await;
         let stderr = String::from_utf8_lossy(&out.stderr);
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert_eq!(out.status.code(), Some(expected), "{stdout}\n{stderr}");
@@ -261,9 +258,7 @@ async fn on_regression_mode_stays_silent_on_a_pass() {
     cmd.args(["action", "check", "--comment", "on-regression", "--store"])
         .arg(format!("file:{}", job.history().display()))
         .arg(unchanged());
-    let out = tokio::task::spawn_blocking(move || run_blocking(cmd))
-        .await
-        .expect("join");
+    let out = run_async(cmd).await;
     assert_eq!(out.status.code(), Some(0));
     assert!(posted(&server).await.is_empty());
     assert!(String::from_utf8_lossy(&out.stdout).contains("no comment on #7"));
@@ -394,9 +389,7 @@ async fn workflow_run_comments_from_the_verified_artifact() {
         "--store",
     ])
     .arg(format!("file:{}", job.history().display()));
-    let out = tokio::task::spawn_blocking(move || run_blocking(cmd))
-        .await
-        .expect("join");
+    let out = run_async(cmd).await;
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
@@ -422,9 +415,7 @@ async fn workflow_run_refuses_a_moved_head_or_a_forged_claim() {
     let mut cmd = job.step("workflow_run", &server.uri());
     cmd.args(["action", "comment-from-artifact", "--store"])
         .arg(format!("file:{}", job.history().display()));
-    let out = tokio::task::spawn_blocking(move || run_blocking(cmd))
-        .await
-        .expect("join");
+    let out = run_async(cmd).await;
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("is at 1b2c3d4"), "{stderr}");
@@ -447,9 +438,7 @@ async fn workflow_run_refuses_a_moved_head_or_a_forged_claim() {
     let mut cmd = job.step("workflow_run", &server.uri());
     cmd.args(["action", "comment-from-artifact", "--store"])
         .arg(format!("file:{}", job.history().display()));
-    let out = tokio::task::spawn_blocking(move || run_blocking(cmd))
-        .await
-        .expect("join");
+    let out = run_async(cmd).await;
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("pr.json names head"), "{stderr}");
@@ -543,9 +532,7 @@ async fn hostile_names_are_neutralized_everywhere() {
     cmd.args(["action", "check", "--out-dir", "report", "--store"])
         .arg(format!("file:{}", history.display()))
         .arg(&current);
-    let out = tokio::task::spawn_blocking(move || run_blocking(cmd))
-        .await
-        .expect("join");
+    let out = run_async(cmd).await;
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
     assert_eq!(
         out.status.code(),
@@ -670,9 +657,7 @@ async fn the_artifact_store_reads_only_main_successful_same_repo_runs() {
         "artifact:benchgate-baseline",
     ])
     .arg(regressed());
-    let out = tokio::task::spawn_blocking(move || run_blocking(cmd))
-        .await
-        .expect("join");
+    let out = run_async(cmd).await;
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     let report = job.read("report/report.md");

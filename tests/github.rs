@@ -45,6 +45,15 @@ fn body(text: &str) -> String {
     format!("{MARKER}\n{text}")
 }
 
+/// `GET .../comments` answers an empty list: no comment on the pull request yet.
+async fn mock_no_comments(server: &MockServer) {
+    Mock::given(method("GET"))
+        .and(path(COMMENTS))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(server)
+        .await;
+}
+
 async fn requests(server: &MockServer, verb: &str) -> Vec<wiremock::Request> {
     server
         .received_requests()
@@ -189,11 +198,7 @@ async fn creates_when_none_and_removes_a_racing_duplicate() {
 #[tokio::test]
 async fn on_regression_mode_does_not_create_but_skips() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(COMMENTS))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
-        .mount(&server)
-        .await;
+    mock_no_comments(&server).await;
     let out = comment::upsert(
         &client(&server),
         7,
@@ -210,11 +215,7 @@ async fn on_regression_mode_does_not_create_but_skips() {
 #[tokio::test]
 async fn a_read_only_token_gets_the_permissions_to_add() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(COMMENTS))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
-        .mount(&server)
-        .await;
+    mock_no_comments(&server).await;
     Mock::given(method("POST"))
         .and(path(COMMENTS))
         .respond_with(ResponseTemplate::new(403).set_body_json(json!({
@@ -240,11 +241,7 @@ async fn a_read_only_token_gets_the_permissions_to_add() {
 #[tokio::test]
 async fn a_body_too_long_is_sent_again_shortened() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(COMMENTS))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
-        .mount(&server)
-        .await;
+    mock_no_comments(&server).await;
     Mock::given(method("POST"))
         .and(path(COMMENTS))
         .and(body_partial_json(json!({ "body": body("long") })))

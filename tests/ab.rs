@@ -5,7 +5,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{benchgate, status_of, statuses, write_time_metrics};
+use common::{benchgate, record, status_of, statuses, write_time_metrics};
 use predicates::str::contains;
 
 fn git(dir: &Path, args: &[&str]) -> String {
@@ -151,18 +151,7 @@ fn confirmation_keeps_only_regressions_that_reproduce() {
     let baseline = p.join("history.json");
     for (i, v) in [100.0, 101.0, 99.0, 100.5, 99.5, 100.0].iter().enumerate() {
         metrics_file(&p.join("run.json"), *v);
-        benchgate()
-            .args([
-                "baseline",
-                "update",
-                "--commit",
-                &format!("c{i}"),
-                "--baseline",
-            ])
-            .arg(&baseline)
-            .arg(p.join("run.json"))
-            .assert()
-            .success();
+        record(&baseline, &format!("c{i}"), &[p.join("run.json")]);
     }
     metrics_file(&p.join("fast.json"), 100.0);
     metrics_file(&p.join("slow.json"), 130.0);
@@ -209,6 +198,95 @@ fn confirmation_keeps_only_regressions_that_reproduce() {
             .unwrap_or_default()
             .contains("reproduced when re-measured")
     );
+}
+
+/// A suite of 60 benchmarks (`b00`..`b59`), one file each in `dir` as a bench tool leaves
+/// them: `b00` at `first`, the others at `others`, each with a small wiggle of its own in `run`.
+fn suite_files(dir: &Path, run: usize, first: f64, others: f64) -> Vec<std::path::PathBuf> {
+    std::fs::create_dir_all(dir).expect("mkdir");
+    (0..60)
+        .map(|i| {
+            let wiggle = ((i * 7 + run * 3) % 5) as f64 - 2.0;
+            let value = if i == 0 { first } else { others };
+            let path = dir.join(format!("b{i:02}.json"));
+            write_time_metrics(
+                &path,
+                &[(
+                    String::new(),
+                    format!("b{i:02}"),
+                    value * (1.0 + 0.003 * wiggle),
+                )],
+            );
+            path
+        })
+        .collect()
+}
+
+/// In a large suite the re-measurement runs reference benchmarks beside the critical one and is
+/// judged relative to its own run-wide shift, not to the first run's values for the rest.
+#[test]
+fn confirmation_in_a_suite_judges_the_re_measurement_by_its_own_environment() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path();
+    let baseline = p.join("history.json");
+    let factors = [
+        1.0, 1.01, 0.99, 1.005, 0.995, 1.0, 1.008, 0.992, 1.003, 0.997,
+    ];
+    for (i, f) in factors.iter().enumerate() {
+        let files = suite_files(&p.join(format!("h{i}")), i + 1, 100.0 * f, 100.0 * f);
+        record(&baseline, &format!("c{i}"), &files);
+    }
+    // Like `cargo bench -- "$BENCHGATE_FILTER"`: only the benchmarks the filter names are
+    // measured again; the others keep the first run's files.
+    let rerun = "printf '%s\\n' \"$BENCHGATE_FILTER\" >> filters.txt; \
+                 for f in again/*.json; do n=$(basename \"$f\" .json); \
+                 if printf '%s' \"$n\" | grep -Eq \"$BENCHGATE_FILTER\"; then cp \"$f\" current/; fi; done";
+    let check = |first: (f64, f64), again: (f64, f64)| {
+        let _ = std::fs::remove_dir_all(p.join("current"));
+        let files = suite_files(&p.join("current"), 0, first.0, first.1);
+        suite_files(&p.join("again"), 0, again.0, again.1);
+        let json = p.join("report.json");
+        let out = benchgate()
+            .current_dir(p)
+            .args(["compare", "--commit", "x", "--baseline"])
+            .arg(&baseline)
+            .args(["--confirm", rerun, "--json"])
+            .arg(&json)
+            .args(files)
+            .output()
+            .expect("run");
+        let filters = std::fs::read_to_string(p.join("filters.txt"))
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+        std::fs::remove_file(p.join("filters.txt")).expect("remove");
+        (
+            out.status.code(),
+            status_of(&statuses(&json), "b00", "median"),
+            filters,
+        )
+    };
+
+    // b00 30% slower alone; re-measured on a runner that slows everything by 30%: relative to
+    // that run, b00 is where it always was. (Judged beside the first run's values for the
+    // rest, it would look like a reproduced regression.)
+    let (code, status, filters) = check((130.0, 100.0), (130.0, 130.0));
+    assert_eq!(status, "warning", "{filters}");
+    assert_eq!(code, Some(0));
+    assert_eq!(filters.lines().count(), 1);
+    let filter = filters.lines().next().expect("one re-measurement");
+    assert!(filter.starts_with("^(b00|"), "{filter}");
+    assert_eq!(
+        filter.matches('|').count(),
+        20,
+        "b00 and 20 references: {filter}"
+    );
+
+    // The first run on a runner 30% slow throughout, b00 30% slower still; re-measured on a
+    // normal runner: the regression reproduces. (Beside the first run's slow values for the
+    // rest, it would vanish.)
+    let (code, status, filters) = check((169.0, 130.0), (130.0, 100.0));
+    assert_eq!(status, "critical", "{filters}");
+    assert_eq!(code, Some(1));
+    assert_eq!(filters.lines().count(), 1, "sure after one re-measurement");
 }
 
 /// A bench whose results scatter ±9% around 100 (base) and 110 (head), the same cycle on both

@@ -38,6 +38,16 @@ pub fn build_history(file: &Path, set: &str, runs: &[&str]) {
     }
 }
 
+/// Appends a run of `inputs` to the history at `baseline` as commit `commit`.
+pub fn record<P: AsRef<std::ffi::OsStr>>(baseline: &Path, commit: &str, inputs: &[P]) {
+    benchgate()
+        .args(["baseline", "update", "--commit", commit, "--baseline"])
+        .arg(baseline)
+        .args(inputs)
+        .assert()
+        .success();
+}
+
 /// The `metrics` of a report.json, as (benchmark, statistic, status) triples.
 pub fn statuses(json_path: &Path) -> Vec<(String, String, String)> {
     let report: serde_json::Value =

@@ -40,6 +40,18 @@ fn history_mode_critical_false_positives() {
 }
 
 #[test]
+fn history_mode_with_confirmation_rarely_fails_a_3_percent_change() {
+    // Measured 0.0–0.9% over 2000 trials a cell, at most 0.9% over 40,000 (docs/statistics.md).
+    for n_hist in [20, 6] {
+        for (i, class) in CLASSES.iter().enumerate() {
+            let cell = history_cell(*class, 0.03, n_hist, 1000, SEED + 40 + i as u64);
+            let r = rate(&cell, Rule::BenchgateConfirmed).critical;
+            assert!(r <= 0.01, "{} ({n_hist} runs): {r}", class.name);
+        }
+    }
+}
+
+#[test]
 fn history_mode_catches_20_percent_on_quiet_and_typical_machines() {
     for class in &CLASSES[..2] {
         let cell = history_cell(*class, 0.20, 20, TRIALS, SEED + 1);
@@ -120,6 +132,19 @@ fn a_suite_of_unchanged_prs_rarely_fails() {
         s.detected[2].1 >= 0.5,
         "20% regressions found: {}",
         s.detected[2].1
+    );
+}
+
+#[test]
+fn confirmation_clears_a_very_noisy_suite_and_keeps_a_noisy_suite_s_regressions() {
+    let s = suite(CLASSES[3], 500, 150, 0, SEED + 9);
+    assert!(s.false_fail > 0.0, "the case needs failures to clear");
+    assert!(s.false_fail_confirmed <= 0.01, "{}", s.false_fail_confirmed);
+    let s = suite(CLASSES[2], 200, 0, 40, SEED + 10);
+    assert!(
+        s.changed_fail_confirmed >= 0.8,
+        "{}",
+        s.changed_fail_confirmed
     );
 }
 

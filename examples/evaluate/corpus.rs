@@ -2,10 +2,12 @@
 //! rules users compare it with. Shared by `cargo run --release --example evaluate` and the
 //! reduced version in `tests/evaluation.rs`.
 
-use benchgate::compare::judge::{Assessment, Environment, Item, history_offsets, judge_run};
+use benchgate::compare::judge::{
+    Assessment, Environment, Item, Judgement, history_offsets, judge_run,
+};
 use benchgate::compare::{
     HistoryMethod, Method, Observation, Question, Status, ab::ab_evidence, ab::sure_of_critical,
-    ab::undecided, stats,
+    ab::undecided, confirm, stats,
 };
 use benchgate::config::{Config, HistoryPolicy};
 use benchgate::model::{Direction, Interval, MetricKind, Unit};
@@ -51,8 +53,11 @@ pub const DELTAS: [f64; 5] = [0.0, 0.03, 0.05, 0.10, 0.20];
 pub enum Rule {
     /// benchgate, history mode.
     Benchgate,
-    /// benchgate, history mode, a critical re-measured once and kept only if it reproduces.
+    /// benchgate, history mode, a critical re-measured as `compare --confirm` does.
     BenchgateConfirmed,
+    /// Not benchgate's rule: one run, critical only when its one-sided 95% bound is past the
+    /// threshold. Shown to measure what a stricter one-run rule could buy.
+    OneRunSure,
     /// Flag when the run is 5% worse than the previous run (a common ratio threshold).
     Ratio5,
     /// criterion's default rule, approximated: Welch's t-test of this run's samples against the
@@ -62,9 +67,10 @@ pub enum Rule {
     HistoryT99,
 }
 
-pub const RULES: [Rule; 5] = [
+pub const RULES: [Rule; 6] = [
     Rule::Benchgate,
     Rule::BenchgateConfirmed,
+    Rule::OneRunSure,
     Rule::Ratio5,
     Rule::Criterion,
     Rule::HistoryT99,
@@ -75,6 +81,7 @@ impl Rule {
         match self {
             Rule::Benchgate => "benchgate (history)",
             Rule::BenchgateConfirmed => "benchgate (history + confirm)",
+            Rule::OneRunSure => "one run, critical only if 95% sure (not shipped)",
             Rule::Ratio5 => "5% ratio vs previous run",
             Rule::Criterion => "criterion default (Welch, p<0.05, >1%)",
             Rule::HistoryT99 => "history t-test (0.99)",
@@ -299,12 +306,35 @@ pub fn other_rule(rule: Rule, history: &[SimRun], current: &SimRun) -> Flags {
             let t = (current.value.ln() - mean) / (sd * (1.0 + 1.0 / n).sqrt());
             t > stats::t_quantile(0.99, n - 1.0)
         }
-        Rule::Benchgate | Rule::BenchgateConfirmed => unreachable!("judged by benchgate"),
+        Rule::Benchgate | Rule::BenchgateConfirmed | Rule::OneRunSure => {
+            unreachable!("judged by benchgate")
+        }
     };
     Flags {
         warn: flagged,
         critical: flagged,
     }
+}
+
+/// `compare --confirm`'s sequential rule (`benchgate::compare::confirm`) for one critical
+/// metric: `measure` re-measures it and judges it.
+pub fn reproduces(
+    first: &Assessment,
+    config: &Config,
+    mut measure: impl FnMut() -> Assessment,
+) -> bool {
+    let critical = time_rule(config).critical.relative;
+    let mut reruns: Vec<Assessment> = Vec::new();
+    while reruns.len() < confirm::MAX_RERUNS {
+        reruns.push(measure());
+        let found: Vec<Option<&Assessment>> = reruns.iter().map(Some).collect();
+        match confirm::outcome(first, &found, critical) {
+            confirm::Outcome::Confirmed(_) => return true,
+            confirm::Outcome::NotReproduced(_) => return false,
+            confirm::Outcome::Pending => {}
+        }
+    }
+    false
 }
 
 /// Rates of warning-or-worse and critical over the trials of one cell.
@@ -340,12 +370,22 @@ pub fn history_cell(
             let f = match rule {
                 Rule::Benchgate => benchgate_history(&history, &current, &policy, &config),
                 Rule::BenchgateConfirmed => {
-                    let mut f = benchgate_history(&history, &current, &policy, &config);
+                    let first = benchgate_assess(&history, &current, &policy, &config);
+                    let mut f = flags(first.status);
                     if f.critical {
-                        let eta = g.eta(class.sb);
-                        let again = g.run(delta, eta, class.sw, 100);
-                        f.critical = benchgate_history(&history, &again, &policy, &config).critical;
+                        f.critical = reproduces(&first, &config, || {
+                            let eta = g.eta(class.sb);
+                            let again = g.run(delta, eta, class.sw, 100);
+                            benchgate_assess(&history, &again, &policy, &config)
+                        });
                     }
+                    f
+                }
+                Rule::OneRunSure => {
+                    let a = benchgate_assess(&history, &current, &policy, &config);
+                    let mut f = flags(a.status);
+                    let critical = time_rule(&config).critical.relative;
+                    f.critical &= confirm::pooled_sure(&[&a], critical) == Some(true);
                     f
                 }
                 other => other_rule(*other, &history, &current),
@@ -463,32 +503,71 @@ pub fn suite(
             h.push(g.run(0.0, e, class.sw, 100));
         }
     }
-    // As `compare` does for a suite: each past run's common shift is taken out of the history.
-    let matrix: Vec<Vec<Option<f64>>> = histories
-        .iter()
-        .map(|h| h.iter().map(|r| Some(r.value.ln())).collect())
-        .collect();
-    let offsets = history_offsets(&matrix, 20).unwrap_or_else(|| vec![0.0; 20]);
-    let observations: Vec<Vec<Observation>> = histories
-        .iter()
-        .map(|h| {
-            h.iter()
-                .zip(&offsets)
-                .map(|(r, o)| {
-                    let f = (-o).exp();
-                    Observation {
-                        value: r.value * f,
-                        ci: Some(Interval {
-                            lower: r.ci.lower * f,
-                            upper: r.ci.upper * f,
-                            level: r.ci.level,
-                        }),
+    // As `compare` does: each past run's common shift, over the benchmarks judged, is taken
+    // out of their history; the run's own shift is estimated from the same benchmarks.
+    let judge = |subset: &[usize], runs: &[SimRun]| -> Judgement {
+        let matrix: Vec<Vec<Option<f64>>> = subset
+            .iter()
+            .map(|&b| histories[b].iter().map(|r| Some(r.value.ln())).collect())
+            .collect();
+        let offsets = history_offsets(&matrix, 20).unwrap_or_else(|| vec![0.0; 20]);
+        let observations: Vec<Vec<Observation>> = subset
+            .iter()
+            .map(|&b| {
+                histories[b]
+                    .iter()
+                    .zip(&offsets)
+                    .map(|(r, o)| {
+                        let f = (-o).exp();
+                        Observation {
+                            value: r.value * f,
+                            ci: Some(Interval {
+                                lower: r.ci.lower * f,
+                                upper: r.ci.upper * f,
+                                level: r.ci.level,
+                            }),
+                            counts: None,
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        let samples: Vec<Vec<f64>> = subset
+            .iter()
+            .map(|&b| runs[b].logs.iter().map(|l| l.exp()).collect())
+            .collect();
+        let items: Vec<Item> = subset
+            .iter()
+            .enumerate()
+            .map(|(i, &b)| {
+                let r = &runs[b];
+                let q = Question {
+                    current: Observation {
+                        value: r.value,
+                        ci: Some(r.ci),
                         counts: None,
-                    }
-                })
-                .collect()
-        })
-        .collect();
+                    },
+                    samples: Some(&samples[i]),
+                    history: &observations[i],
+                    direction: Direction::LowerIsBetter,
+                    unit: &unit,
+                    rule: &rule,
+                    policy: &policy,
+                };
+                Item {
+                    evidence: HistoryMethod.evidence(&q),
+                    current: r.value,
+                    current_ci: Some(r.ci),
+                    direction: Direction::LowerIsBetter,
+                    unit: &unit,
+                    rule: &rule,
+                    environment: Environment::Estimates,
+                }
+            })
+            .collect();
+        judge_run(&items)
+    };
+    let everything: Vec<usize> = (0..benchmarks).collect();
     let sizes = [0.05, 0.10, 0.20];
     let mut result = SuiteResult::default();
     let (mut fails_unchanged, mut fails_changed, mut shifts) = (0, 0, 0);
@@ -515,63 +594,51 @@ pub fn suite(
                 g.run(*d, e, class.sw, 100)
             })
             .collect();
-        let judge = |runs: &[SimRun]| {
-            let samples: Vec<Vec<f64>> = runs
-                .iter()
-                .map(|r| r.logs.iter().map(|l| l.exp()).collect())
-                .collect();
-            let items: Vec<Item> = runs
-                .iter()
-                .enumerate()
-                .map(|(b, r)| {
-                    let q = Question {
-                        current: Observation {
-                            value: r.value,
-                            ci: Some(r.ci),
-                            counts: None,
-                        },
-                        samples: Some(&samples[b]),
-                        history: &observations[b],
-                        direction: Direction::LowerIsBetter,
-                        unit: &unit,
-                        rule: &rule,
-                        policy: &policy,
-                    };
-                    Item {
-                        evidence: HistoryMethod.evidence(&q),
-                        current: r.value,
-                        current_ci: Some(r.ci),
-                        direction: Direction::LowerIsBetter,
-                        unit: &unit,
-                        rule: &rule,
-                        environment: Environment::Estimates,
-                    }
-                })
-                .collect();
-            judge_run(&items)
-        };
-        let judged = judge(&runs);
+        let judged = judge(&everything, &runs);
         shifts += usize::from(judged.shift.is_some());
-        let failed = judged
-            .assessments
-            .iter()
-            .any(|a| a.status == Status::Critical);
-        // Confirmation, as `compare --confirm` does: only the critical benchmarks run again (in a
-        // new job), the others keep their values, and a critical must reproduce.
+        let first = &judged.assessments;
         let flagged: Vec<usize> = (0..benchmarks)
-            .filter(|b| judged.assessments[*b].status == Status::Critical)
+            .filter(|b| first[*b].status == Status::Critical)
             .collect();
-        let confirmed = !flagged.is_empty() && {
-            let j2 = job(&mut g);
-            for b in &flagged {
-                let e = j2 + own.sample(&mut g.rng);
-                runs[*b] = g.run(deltas[*b], e, class.sw, 100);
+        let failed = !flagged.is_empty();
+        // Confirmation, as `compare --confirm` does: the critical benchmarks and 20 reference
+        // benchmarks run again in a new job, and only they are judged again, up to twice.
+        let unflagged: Vec<usize> = everything
+            .iter()
+            .copied()
+            .filter(|b| !flagged.contains(b))
+            .collect();
+        let references: Vec<usize> = (0..20)
+            .map(|i| unflagged[i * unflagged.len() / 20])
+            .collect();
+        let mut reruns: Vec<std::collections::HashMap<usize, Assessment>> = Vec::new();
+        let mut wanted = flagged.clone();
+        let mut confirmed = false;
+        while !wanted.is_empty() && reruns.len() < confirm::MAX_RERUNS {
+            let subset: Vec<usize> = wanted.iter().chain(&references).copied().collect();
+            let jr = job(&mut g);
+            for &b in &subset {
+                let e = jr + own.sample(&mut g.rng);
+                runs[b] = g.run(deltas[b], e, class.sw, 100);
             }
-            let again = judge(&runs);
-            flagged
-                .iter()
-                .any(|b| again.assessments[*b].status == Status::Critical)
-        };
+            reruns.push(
+                subset
+                    .iter()
+                    .copied()
+                    .zip(judge(&subset, &runs).assessments)
+                    .collect(),
+            );
+            let mut pending = Vec::new();
+            for &b in &flagged {
+                let found: Vec<Option<&Assessment>> = reruns.iter().map(|r| r.get(&b)).collect();
+                match confirm::outcome(&first[b], &found, rule.critical.relative) {
+                    confirm::Outcome::Confirmed(_) => confirmed = true,
+                    confirm::Outcome::Pending => pending.push(b),
+                    confirm::Outcome::NotReproduced(_) => {}
+                }
+            }
+            wanted = pending;
+        }
         if is_changed {
             fails_changed += usize::from(failed);
             confirmed_changed += usize::from(confirmed);

@@ -67,6 +67,20 @@ pub struct Assessment {
     pub basis: String,
     /// Why the status is what it is, in a sentence.
     pub reason: String,
+    /// The t test the verdict rested on, when there was one: a confirmation re-measurement
+    /// pools it with its own.
+    #[serde(skip)]
+    pub t: Option<TTest>,
+}
+
+/// A Student-t test of a log-scale worsening, with any run-wide shift already taken out.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TTest {
+    /// ln(current / baseline), signed so that positive is worse.
+    pub effect: f64,
+    /// The prediction-interval scale of one run against the history.
+    pub scale: f64,
+    pub df: f64,
 }
 
 /// The verdicts of a run, and the run-wide shift they were judged relative to.
@@ -87,6 +101,10 @@ fn pct(x: f64) -> String {
     }
 }
 
+/// One metric's tests: p of a worsening, p of an improvement, the MDE, whether the run-wide
+/// shift was taken out, and the t test when there was one.
+type Tested = (f64, f64, Option<f64>, bool, Option<TTest>);
+
 /// Judges every metric of a run together.
 pub fn judge_run(items: &[Item<'_>]) -> Judgement {
     // 1. Run-wide shift: the median worsening of the metrics that share the machine.
@@ -103,7 +121,7 @@ pub fn judge_run(items: &[Item<'_>]) -> Judgement {
         .then_some(median);
 
     // 2. p-values, with the shift taken out of the tests it concerns.
-    let tested: Vec<(f64, f64, Option<f64>, bool)> = items
+    let tested: Vec<Tested> = items
         .iter()
         .map(|i| {
             let shifted = i.environment != Environment::Own && shift.is_some();
@@ -114,13 +132,18 @@ pub fn judge_run(items: &[Item<'_>]) -> Judgement {
                     let mde = (stats::t_quantile(0.95, df) * scale).exp() - 1.0;
                     // The t distribution is symmetric: P(T > -t) = 1 - P(T > t).
                     let worse = stats::t_upper_tail(t, df);
-                    (worse, 1.0 - worse, Some(mde), shifted)
+                    let test = TTest {
+                        effect: e,
+                        scale,
+                        df,
+                    };
+                    (worse, 1.0 - worse, Some(mde), shifted, Some(test))
                 }
                 Test::Direct {
                     p_worse,
                     p_better,
                     mde,
-                } => (p_worse, p_better, mde, false),
+                } => (p_worse, p_better, mde, false, None),
                 Test::Assumed {
                     effect,
                     band,
@@ -135,6 +158,7 @@ pub fn judge_run(items: &[Item<'_>]) -> Judgement {
                     },
                     Some(band.exp() - 1.0),
                     false,
+                    None,
                 ),
             }
         })
@@ -148,17 +172,21 @@ pub fn judge_run(items: &[Item<'_>]) -> Judgement {
         .iter()
         .zip(&tested)
         .zip(&q)
-        .map(|((item, &(p_worse, p_better, mde, shifted)), &q_worse)| {
-            classify(
-                item,
-                p_worse,
-                p_better,
-                q_worse,
-                mde,
-                shifted.then(|| shift.unwrap_or(0.0)),
-                items.len(),
-            )
-        })
+        .map(
+            |((item, &(p_worse, p_better, mde, shifted, t)), &q_worse)| {
+                let mut assessment = classify(
+                    item,
+                    p_worse,
+                    p_better,
+                    q_worse,
+                    mde,
+                    shifted.then(|| shift.unwrap_or(0.0)),
+                    items.len(),
+                );
+                assessment.t = t;
+                assessment
+            },
+        )
         .collect();
     Judgement {
         assessments,
@@ -408,5 +436,6 @@ fn classify(
         low_confidence: ev.low_confidence,
         basis: ev.basis.clone(),
         reason,
+        t: None,
     }
 }

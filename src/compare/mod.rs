@@ -10,6 +10,7 @@ use crate::config::{Config, Rule};
 use crate::model::{Direction, Interval, MetricKind, Run, Unit};
 
 pub mod ab;
+pub mod confirm;
 pub mod judge;
 pub mod method;
 pub mod stats;
@@ -110,63 +111,6 @@ fn applied(rows: &[Row]) -> String {
     format!(
         "Applied to this run: {history} metric(s) judged on their run history, {counts} on request counts, {assumed} with assumed noise (too little history); {new} new and {missing} missing."
     )
-}
-
-/// The benchmarks whose rows are critical, for a confirmation re-run.
-pub fn critical_benchmarks(c: &Comparison) -> Vec<String> {
-    let mut names: Vec<String> = c
-        .rows
-        .iter()
-        .filter(|r| r.status == Status::Critical)
-        .map(|r| r.benchmark.clone())
-        .collect();
-    names.sort();
-    names.dedup();
-    names
-}
-
-/// Applies a confirmation re-measurement: a critical row stays critical only if the second
-/// comparison finds it critical again; otherwise it becomes a warning that says it did not
-/// reproduce. A whole run on a bad runner looks like a regression; a second run rarely does.
-pub fn confirm(first: &mut Comparison, second: &Comparison) {
-    for row in first
-        .rows
-        .iter_mut()
-        .filter(|r| r.status == Status::Critical)
-    {
-        let again = second.rows.iter().find(|r| r.key == row.key);
-        let change = |r: &Row| {
-            r.assessment.as_ref().map_or_else(
-                || "no value".to_string(),
-                |a| format!("{:+.1}%", a.change * 100.0),
-            )
-        };
-        match again {
-            Some(r) if r.status == Status::Critical => {
-                row.reason
-                    .push_str(&format!("; reproduced when re-measured ({})", change(r)));
-            }
-            Some(r) => {
-                row.status = Status::Warning;
-                row.reason.push_str(&format!(
-                    "; not reproduced when re-measured ({}, {})",
-                    change(r),
-                    r.status.as_str()
-                ));
-            }
-            None => {
-                row.status = Status::Warning;
-                row.reason
-                    .push_str("; the re-measurement did not include it");
-            }
-        }
-        if let Some(a) = row.assessment.as_mut() {
-            a.status = row.status;
-            a.reason = row.reason.clone();
-        }
-    }
-    first.verdict = verdict_of(&first.rows);
-    first.notes.push("Critical rows were re-measured in the same job: only regressions that reproduced stay critical.".into());
 }
 
 pub(crate) fn verdict_of(rows: &[Row]) -> Verdict {

@@ -187,9 +187,18 @@ fn confirmation_keeps_only_regressions_that_reproduce() {
         .arg(&baseline)
         .args(["--confirm", "cp slow.json current.json", "--json"])
         .arg(&json)
+        .arg("--report")
+        .arg(p.join("report.md"))
         .arg(p.join("current.json"))
         .assert()
         .code(1);
+    // The methodology says what was applied.
+    let report = std::fs::read_to_string(p.join("report.md")).expect("report");
+    assert!(
+        report.contains("re-measured in the same job (1 time(s))")
+            && report.contains("1 stayed critical and 0 became warnings"),
+        "{report}"
+    );
     let report: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&json).expect("json")).expect("json");
     assert!(

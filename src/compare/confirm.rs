@@ -165,6 +165,7 @@ pub fn references(c: &Comparison, flagged: &[String]) -> Vec<String> {
 /// Applies the re-measurements to `first`: each critical row is confirmed, or becomes a warning
 /// that says why; a row still pending after them counts as not confirmed.
 pub fn apply(first: &mut Comparison, reruns: &[Comparison]) {
+    let (mut confirmed, mut cleared) = (0, 0);
     for row in first
         .rows
         .iter_mut()
@@ -176,12 +177,17 @@ pub fn apply(first: &mut Comparison, reruns: &[Comparison]) {
             None => Outcome::NotReproduced("the re-measurement did not include it".into()),
         };
         match result {
-            Outcome::Confirmed(why) => row.reason.push_str(&format!("; {why}")),
+            Outcome::Confirmed(why) => {
+                confirmed += 1;
+                row.reason.push_str(&format!("; {why}"));
+            }
             Outcome::NotReproduced(why) => {
+                cleared += 1;
                 row.status = Status::Warning;
                 row.reason.push_str(&format!("; {why}"));
             }
             Outcome::Pending => {
+                cleared += 1;
                 row.status = Status::Warning;
                 row.reason.push_str(
                     "; reproduced when re-measured, but not surely past the critical threshold",
@@ -194,12 +200,13 @@ pub fn apply(first: &mut Comparison, reruns: &[Comparison]) {
         }
     }
     first.verdict = verdict_of(&first.rows);
-    first.notes.push(
-        "Critical rows were re-measured in the same job: a regression stays critical only if it \
-         reproduces, and either the two runs together are 95% sure it is past the critical \
-         threshold or it reproduces a second time."
-            .into(),
-    );
+    first.method_steps.push(format!(
+        "Confirmation: the critical metrics were re-measured in the same job ({} time(s)): a \
+         regression stays critical only if it reproduces, and either the two runs together are \
+         95% sure it is past the critical threshold or it reproduces a second time. In this run \
+         {confirmed} stayed critical and {cleared} became warnings.",
+        reruns.len()
+    ));
 }
 
 #[cfg(test)]

@@ -335,3 +335,76 @@ fn k6_against_a_slower_more_error_prone_server_is_critical() {
         "{text}"
     );
 }
+
+#[test]
+fn real_unchanged_runs_against_the_others_fail_rarely_and_never_after_confirmation() {
+    // Leave one out: each unchanged run of a set against a history of the set's other runs. The
+    // loaded and noisy sets were made while other work shared the machine; in one loaded run
+    // `hash/fnv1a` took twice as long for its whole measurement, samples calm: one run cannot
+    // tell that from a regression. The confirmation re-measurement here is the set's next run.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mut compared, mut alone, mut confirmed) = (0, 0, 0);
+    for (set, n) in [("runs", 20), ("loaded-runs", 12), ("noisy-runs", 6)] {
+        let run = |i: usize| fixture(&format!("criterion/{set}/v1-run{i}"));
+        for i in 1..=n {
+            let baseline = dir.path().join(format!("{set}-{i}.json"));
+            for j in (1..=n).filter(|j| *j != i) {
+                let time =
+                    std::fs::read_to_string(fixture(&format!("criterion/{set}/v1-run{j}.time")))
+                        .expect("time");
+                benchgate()
+                    .args(["baseline", "update", "--commit", &format!("r{j}")])
+                    .args(["--timestamp", time.trim(), "--baseline"])
+                    .arg(&baseline)
+                    .arg(run(j))
+                    .assert()
+                    .success();
+            }
+            let current = dir.path().join("current");
+            let _ = std::fs::remove_dir_all(&current);
+            copy_tree(&run(i), &current);
+            let compare = |confirm: Option<String>| {
+                let mut cmd = benchgate();
+                cmd.current_dir(dir.path())
+                    .args(["compare", "--commit", "x", "--baseline"])
+                    .arg(&baseline);
+                if let Some(c) = confirm {
+                    cmd.args(["--confirm", &c]);
+                }
+                match cmd.arg(&current).output().expect("run").status.code() {
+                    Some(0) => 0,
+                    Some(1) => 1,
+                    other => panic!("{set} run {i}: exit {other:?}"),
+                }
+            };
+            compared += 1;
+            alone += compare(None);
+            let next = run(i % n + 1);
+            confirmed += compare(Some(format!(
+                "rm -rf current && cp -r '{}' current",
+                next.display()
+            )));
+        }
+    }
+    assert_eq!(compared, 38);
+    // Measured: 1 of 38 alone (loaded run 6), none after confirmation.
+    assert!(alone <= 2, "{alone} of {compared} unchanged runs failed");
+    assert!(
+        alone > 0,
+        "the case needs a failure for the confirmation to clear"
+    );
+    assert_eq!(confirmed, 0, "after confirmation");
+}
+
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).expect("copy");
+        }
+    }
+}

@@ -2,7 +2,7 @@
 //! process I/O, and maps outcomes to exit codes. Nothing below this layer touches the disk
 //! except the baseline store.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -476,9 +476,23 @@ fn confirm(
             return Ok(());
         }
         // Only what was measured again is judged again: the inputs still hold the first run's
-        // values for the rest, and those must not set the re-measurement's run-wide shift.
+        // values for the rest, and those must not set the re-measurement's run-wide shift. A
+        // benchmark whose every value is unchanged to the last digit was not measured again
+        // (a filter the bench tool did not match, a command that wrote elsewhere).
         let mut again = load_run(input, meta)?;
         again.metrics.retain(|m| measured.contains(&m.benchmark));
+        let first: HashMap<String, Option<f64>> = comparison
+            .rows
+            .iter()
+            .map(|r| (r.key.clone(), r.current))
+            .collect();
+        let mut remeasured: BTreeSet<String> = BTreeSet::new();
+        for m in &again.metrics {
+            if first.get(&m.key()).copied().flatten() != Some(m.value) {
+                remeasured.insert(m.benchmark.clone());
+            }
+        }
+        again.metrics.retain(|m| remeasured.contains(&m.benchmark));
         reruns.push(compare::compare(&again, baseline, config, &HistoryMethod));
         wanted = compare::confirm::pending(comparison, &reruns);
     }

@@ -155,6 +155,7 @@ fn confirmation_keeps_only_regressions_that_reproduce() {
     }
     metrics_file(&p.join("fast.json"), 100.0);
     metrics_file(&p.join("slow.json"), 130.0);
+    metrics_file(&p.join("slow-again.json"), 131.0);
 
     // The re-run comes back normal: the regression was the runner, not the code.
     std::fs::copy(p.join("slow.json"), p.join("current.json")).expect("copy");
@@ -185,7 +186,7 @@ fn confirmation_keeps_only_regressions_that_reproduce() {
         .current_dir(p)
         .args(["compare", "--commit", "x", "--baseline"])
         .arg(&baseline)
-        .args(["--confirm", "cp slow.json current.json", "--json"])
+        .args(["--confirm", "cp slow-again.json current.json", "--json"])
         .arg(&json)
         .arg("--report")
         .arg(p.join("report.md"))
@@ -199,13 +200,38 @@ fn confirmation_keeps_only_regressions_that_reproduce() {
             && report.contains("1 stayed critical and 0 became warnings"),
         "{report}"
     );
+
     let report: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&json).expect("json")).expect("json");
     assert!(
         report["metrics"][0]["reason"]
             .as_str()
             .unwrap_or_default()
-            .contains("reproduced when re-measured")
+            .contains("reproduced when re-measured"),
+        "{report}"
+    );
+
+    // A command that measures nothing (here: does nothing) never clears a regression.
+    std::fs::copy(p.join("slow.json"), p.join("current.json")).expect("copy");
+    let json = p.join("c.json");
+    benchgate()
+        .current_dir(p)
+        .args(["compare", "--commit", "x", "--baseline"])
+        .arg(&baseline)
+        .args(["--confirm", "true", "--json"])
+        .arg(&json)
+        .arg(p.join("current.json"))
+        .assert()
+        .code(1)
+        .stdout(contains("did not measure 1 critical metric(s) again"));
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json).expect("json")).expect("json");
+    assert!(
+        report["metrics"][0]["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("not confirmed: the confirmation command did not measure it again"),
+        "{report}"
     );
 }
 
@@ -277,7 +303,7 @@ fn confirmation_in_a_suite_judges_the_re_measurement_by_its_own_environment() {
     // b00 30% slower alone; re-measured on a runner that slows everything by 30%: relative to
     // that run, b00 is where it always was. (Judged beside the first run's values for the
     // rest, it would look like a reproduced regression.)
-    let (code, status, filters) = check((130.0, 100.0), (130.0, 130.0));
+    let (code, status, filters) = check((130.0, 100.0), (131.0, 130.0));
     assert_eq!(status, "warning", "{filters}");
     assert_eq!(code, Some(0));
     assert_eq!(filters.lines().count(), 1);

@@ -329,7 +329,7 @@ pub fn reproduces(
         reruns.push(measure());
         let found: Vec<Option<&Assessment>> = reruns.iter().map(Some).collect();
         match confirm::outcome(first, &found, critical) {
-            confirm::Outcome::Confirmed(_) => return true,
+            confirm::Outcome::Confirmed(_) | confirm::Outcome::Unmeasured(_) => return true,
             confirm::Outcome::NotReproduced(_) => return false,
             confirm::Outcome::Pending => {}
         }
@@ -632,7 +632,9 @@ pub fn suite(
             for &b in &flagged {
                 let found: Vec<Option<&Assessment>> = reruns.iter().map(|r| r.get(&b)).collect();
                 match confirm::outcome(&first[b], &found, rule.critical.relative) {
-                    confirm::Outcome::Confirmed(_) => confirmed = true,
+                    confirm::Outcome::Confirmed(_) | confirm::Outcome::Unmeasured(_) => {
+                        confirmed = true
+                    }
                     confirm::Outcome::Pending => pending.push(b),
                     confirm::Outcome::NotReproduced(_) => {}
                 }

@@ -4,7 +4,8 @@
 //! The rule is sequential. A critical that does not reproduce in the first re-measurement
 //! becomes a warning. One that reproduces is confirmed when the two runs together put it past
 //! the critical threshold with 95% confidence; otherwise a second re-measurement decides: it
-//! stays critical only if it reproduces again. The re-measurements also run reference
+//! stays critical only if it reproduces again; one that was not measured again stays critical,
+//! unconfirmed. The re-measurements also run reference
 //! benchmarks when the suite is large enough for a run-wide shift, so that each re-measurement
 //! is judged relative to its own environment, not the first run's.
 
@@ -26,7 +27,12 @@ pub enum Outcome {
     NotReproduced(String),
     /// It came back but the evidence is not yet sure: measure once more.
     Pending,
+    /// The re-measurement did not measure it again: it stays critical, unconfirmed. A command
+    /// that measures nothing must not clear a regression.
+    Unmeasured(String),
 }
+
+const UNMEASURED: &str = "the confirmation command did not measure it again";
 
 /// Whether runs judged against the same history are together sure that the worsening is past
 /// the critical threshold: the lower one-sided 95% bound of their mean log effect is at least
@@ -77,7 +83,7 @@ pub fn outcome(first: &Assessment, reruns: &[Option<&Assessment>], critical: f64
                 change(Some(a)),
                 a.status.as_str()
             )),
-            None => Outcome::NotReproduced("the re-measurement did not include it".into()),
+            None => Outcome::Unmeasured(UNMEASURED.into()),
         };
     };
     match pooled_sure(&[first, a], critical) {
@@ -94,11 +100,15 @@ pub fn outcome(first: &Assessment, reruns: &[Option<&Assessment>], critical: f64
                 change(Some(a)),
                 change(Some(b))
             )),
-            Some(b) => Outcome::NotReproduced(format!(
+            Some(None) => Outcome::Unmeasured(format!(
+                "reproduced when re-measured ({}), but {UNMEASURED} a second time",
+                change(Some(a))
+            )),
+            Some(Some(b)) => Outcome::NotReproduced(format!(
                 "reproduced when re-measured ({}), but not a second time ({}, {})",
                 change(Some(a)),
-                change(*b),
-                b.map_or("not measured", |b| b.status.as_str())
+                change(Some(b)),
+                b.status.as_str()
             )),
         },
     }
@@ -165,7 +175,7 @@ pub fn references(c: &Comparison, flagged: &[String]) -> Vec<String> {
 /// Applies the re-measurements to `first`: each critical row is confirmed, or becomes a warning
 /// that says why; a row still pending after them counts as not confirmed.
 pub fn apply(first: &mut Comparison, reruns: &[Comparison]) {
-    let (mut confirmed, mut cleared) = (0, 0);
+    let (mut confirmed, mut cleared, mut unmeasured) = (0, 0, 0);
     for row in first
         .rows
         .iter_mut()
@@ -174,9 +184,13 @@ pub fn apply(first: &mut Comparison, reruns: &[Comparison]) {
         let found = reruns_of(row, reruns);
         let result = match &row.assessment {
             Some(a) => outcome(a, &found, row.rule.critical.relative),
-            None => Outcome::NotReproduced("the re-measurement did not include it".into()),
+            None => Outcome::Unmeasured(UNMEASURED.into()),
         };
         match result {
+            Outcome::Unmeasured(why) => {
+                unmeasured += 1;
+                row.reason.push_str(&format!("; not confirmed: {why}"));
+            }
             Outcome::Confirmed(why) => {
                 confirmed += 1;
                 row.reason.push_str(&format!("; {why}"));
@@ -204,9 +218,22 @@ pub fn apply(first: &mut Comparison, reruns: &[Comparison]) {
         "Confirmation: the critical metrics were re-measured in the same job ({} time(s)): a \
          regression stays critical only if it reproduces, and either the two runs together are \
          95% sure it is past the critical threshold or it reproduces a second time. In this run \
-         {confirmed} stayed critical and {cleared} became warnings.",
-        reruns.len()
+         {confirmed} stayed critical and {cleared} became warnings{}.",
+        reruns.len(),
+        if unmeasured > 0 {
+            format!("; {unmeasured} stayed critical unconfirmed, not measured again")
+        } else {
+            String::new()
+        }
     ));
+    if unmeasured > 0 {
+        first.notes.push(format!(
+            "The confirmation command did not measure {unmeasured} critical metric(s) again \
+             (their values did not change), so they stay critical, unconfirmed. The command must \
+             rewrite the inputs, measuring the benchmarks that `$BENCHGATE_FILTER` names (e.g. \
+             `cargo bench -- \"$BENCHGATE_FILTER\"`)."
+        ));
+    }
 }
 
 #[cfg(test)]
@@ -269,9 +296,14 @@ mod tests {
             outcome(&first, &[Some(&normal)], 0.10),
             Outcome::NotReproduced(w) if w.contains("+1.0%, acceptable")
         ));
+        // Not measured again: never cleared.
         assert!(matches!(
             outcome(&first, &[None], 0.10),
-            Outcome::NotReproduced(_)
+            Outcome::Unmeasured(_)
+        ));
+        assert!(matches!(
+            outcome(&first, &[Some(&again), None], 0.10),
+            Outcome::Unmeasured(w) if w.contains("a second time")
         ));
         assert!(matches!(
             outcome(&first, &[Some(&clear)], 0.10),

@@ -1,19 +1,16 @@
-//! Confirmation: re-measuring critical benchmarks in the same job, so that a whole run on a bad
-//! runner (which one run cannot tell from a regression) does not fail the check.
-//!
-//! The rule is sequential. A critical that does not reproduce in the first re-measurement
-//! becomes a warning. One that reproduces is confirmed when the two runs together put it past
-//! the critical threshold with 95% confidence; otherwise a second re-measurement decides: it
-//! stays critical only if it reproduces again; one that was not measured again stays critical,
-//! unconfirmed. The re-measurements also run reference
-//! benchmarks when the suite is large enough for a run-wide shift, so that each re-measurement
-//! is judged relative to its own environment, not the first run's.
+//! Confirmation: what re-measuring critical benchmarks in the same job says of each of them.
 
 use std::collections::BTreeSet;
 
 use super::judge::{Assessment, SHIFT_METRICS};
 use super::{Comparison, Row, Status, stats, verdict_of};
 use crate::model::MetricKind;
+
+// A whole run on a bad runner looks like a regression; one run cannot tell them apart. The rule
+// is sequential: a critical that does not reproduce becomes a warning; one that reproduces is
+// confirmed when both runs together are 95% sure it is past the critical threshold, otherwise a
+// second re-measurement decides; one not measured again stays critical, unconfirmed. Reference
+// benchmarks measured beside it give each re-measurement its own run-wide shift.
 
 /// Re-measurements a critical row may take.
 pub const MAX_RERUNS: usize = 2;

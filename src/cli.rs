@@ -442,6 +442,11 @@ fn confirm(
         return Ok(());
     }
     let references = compare::confirm::references(comparison, &flagged);
+    let first: HashMap<String, Option<f64>> = comparison
+        .rows
+        .iter()
+        .map(|r| (r.key.clone(), r.current))
+        .collect();
     let mut reruns = Vec::new();
     let mut wanted = flagged;
     while !wanted.is_empty() && reruns.len() < compare::confirm::MAX_RERUNS {
@@ -471,9 +476,13 @@ fn confirm(
             .with_context(|| format!("cannot run the confirmation command {command:?}"))?;
         if !status.success() {
             comparison.notes.push(format!(
-                "The confirmation command failed ({status}); the critical rows are not confirmed."
+                "The confirmation command failed ({status}); the critical rows it was to settle \
+                 are not confirmed."
             ));
-            return Ok(());
+            if reruns.is_empty() {
+                return Ok(());
+            }
+            break;
         }
         // Only what was measured again is judged again: the inputs still hold the first run's
         // values for the rest, and those must not set the re-measurement's run-wide shift. A
@@ -481,11 +490,6 @@ fn confirm(
         // (a filter the bench tool did not match, a command that wrote elsewhere).
         let mut again = load_run(input, meta)?;
         again.metrics.retain(|m| measured.contains(&m.benchmark));
-        let first: HashMap<String, Option<f64>> = comparison
-            .rows
-            .iter()
-            .map(|r| (r.key.clone(), r.current))
-            .collect();
         let mut remeasured: BTreeSet<String> = BTreeSet::new();
         for m in &again.metrics {
             if first.get(&m.key()).copied().flatten() != Some(m.value) {

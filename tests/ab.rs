@@ -235,6 +235,43 @@ fn confirmation_keeps_only_regressions_that_reproduce() {
     );
 }
 
+/// A regression that reproduces but is not yet sure needs a second re-measurement; when that
+/// one fails, the regression stays critical, unconfirmed: a failed command never clears it.
+#[test]
+fn a_failed_second_re_measurement_leaves_the_regression_critical() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path();
+    let baseline = p.join("history.json");
+    for (i, v) in [100.0, 106.0, 95.0, 103.0, 97.0, 100.0].iter().enumerate() {
+        metrics_file(&p.join("run.json"), *v);
+        record(&baseline, &format!("c{i}"), &[p.join("run.json")]);
+    }
+    metrics_file(&p.join("current.json"), 125.0);
+    metrics_file(&p.join("again.json"), 120.0);
+    let json = p.join("report.json");
+    benchgate()
+        .current_dir(p)
+        .args(["compare", "--commit", "x", "--baseline"])
+        .arg(&baseline)
+        .args([
+            "--confirm",
+            "if [ -e once ]; then exit 3; fi; touch once; cp again.json current.json",
+            "--json",
+        ])
+        .arg(&json)
+        .arg(p.join("current.json"))
+        .assert()
+        .code(1)
+        .stdout(contains("The confirmation command failed"));
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json).expect("json")).expect("json");
+    let reason = report["metrics"][0]["reason"].as_str().unwrap_or_default();
+    assert!(
+        reason.contains("the second re-measurement failed"),
+        "{report}"
+    );
+}
+
 /// A suite of 60 benchmarks (`b00`..`b59`), one file each in `dir` as a bench tool leaves
 /// them: `b00` at `first`, the others at `others`, each with a small wiggle of its own in `run`.
 fn suite_files(dir: &Path, run: usize, first: f64, others: f64) -> Vec<std::path::PathBuf> {

@@ -60,11 +60,8 @@ pub fn pooled_sure(runs: &[&Assessment], critical: f64) -> Option<bool> {
     Some(effects / k - stats::t_quantile(0.95, df) * scale >= critical.ln_1p())
 }
 
-fn change(a: Option<&Assessment>) -> String {
-    a.map_or_else(
-        || "no value".to_string(),
-        |a| format!("{:+.1}%", a.change * 100.0),
-    )
+fn change(a: &Assessment) -> String {
+    format!("{:+.1}%", a.change * 100.0)
 }
 
 /// The outcome for a critical row `first` after the re-measurements `reruns` (each the same
@@ -77,7 +74,7 @@ pub fn outcome(first: &Assessment, reruns: &[Option<&Assessment>], critical: f64
         return match again {
             Some(a) => Outcome::NotReproduced(format!(
                 "not reproduced when re-measured ({}, {})",
-                change(Some(a)),
+                change(a),
                 a.status.as_str()
             )),
             None => Outcome::Unmeasured(UNMEASURED.into()),
@@ -85,26 +82,26 @@ pub fn outcome(first: &Assessment, reruns: &[Option<&Assessment>], critical: f64
     };
     match pooled_sure(&[first, a], critical) {
         // Without a t test (request counts, assumed noise), reproducing is the evidence.
-        None => Outcome::Confirmed(format!("reproduced when re-measured ({})", change(Some(a)))),
+        None => Outcome::Confirmed(format!("reproduced when re-measured ({})", change(a))),
         Some(true) => Outcome::Confirmed(format!(
             "reproduced when re-measured ({}); the two runs together put it past the critical threshold with 95% confidence",
-            change(Some(a))
+            change(a)
         )),
         Some(false) => match reruns.get(1) {
             None => Outcome::Pending,
             Some(Some(b)) if b.status == Status::Critical => Outcome::Confirmed(format!(
                 "reproduced when re-measured twice ({}, {})",
-                change(Some(a)),
-                change(Some(b))
+                change(a),
+                change(b)
             )),
             Some(None) => Outcome::Unmeasured(format!(
                 "reproduced when re-measured ({}), but {UNMEASURED} a second time",
-                change(Some(a))
+                change(a)
             )),
             Some(Some(b)) => Outcome::NotReproduced(format!(
                 "reproduced when re-measured ({}), but not a second time ({}, {})",
-                change(Some(a)),
-                change(Some(b)),
+                change(a),
+                change(b),
                 b.status.as_str()
             )),
         },
@@ -169,10 +166,11 @@ pub fn references(c: &Comparison, flagged: &[String]) -> Vec<String> {
         .collect()
 }
 
-/// Applies the re-measurements to `first`: each critical row is confirmed, or becomes a warning
-/// that says why; a row still pending after them counts as not confirmed.
+/// Applies the re-measurements to `first`: each critical row is confirmed or becomes a warning,
+/// saying why. A row the re-measurements did not settle (one not measured again, or still
+/// pending because a re-measurement failed) stays critical, unconfirmed.
 pub fn apply(first: &mut Comparison, reruns: &[Comparison]) {
-    let (mut confirmed, mut cleared, mut unmeasured) = (0, 0, 0);
+    let (mut confirmed, mut cleared, mut unmeasured, mut found_unmeasured) = (0, 0, 0, 0);
     for row in first
         .rows
         .iter_mut()
@@ -186,6 +184,7 @@ pub fn apply(first: &mut Comparison, reruns: &[Comparison]) {
         match result {
             Outcome::Unmeasured(why) => {
                 unmeasured += 1;
+                found_unmeasured += 1;
                 row.reason.push_str(&format!("; not confirmed: {why}"));
             }
             Outcome::Confirmed(why) => {
@@ -198,10 +197,10 @@ pub fn apply(first: &mut Comparison, reruns: &[Comparison]) {
                 row.reason.push_str(&format!("; {why}"));
             }
             Outcome::Pending => {
-                cleared += 1;
-                row.status = Status::Warning;
+                unmeasured += 1;
                 row.reason.push_str(
-                    "; reproduced when re-measured, but not surely past the critical threshold",
+                    "; not confirmed: reproduced when re-measured, but not surely past the \
+                     critical threshold, and the second re-measurement failed",
                 );
             }
         }
@@ -218,14 +217,14 @@ pub fn apply(first: &mut Comparison, reruns: &[Comparison]) {
          {confirmed} stayed critical and {cleared} became warnings{}.",
         reruns.len(),
         if unmeasured > 0 {
-            format!("; {unmeasured} stayed critical unconfirmed, not measured again")
+            format!("; {unmeasured} stayed critical, unconfirmed")
         } else {
             String::new()
         }
     ));
-    if unmeasured > 0 {
+    if found_unmeasured > 0 {
         first.notes.push(format!(
-            "The confirmation command did not measure {unmeasured} critical metric(s) again \
+            "The confirmation command did not measure {found_unmeasured} critical metric(s) again \
              (their values did not change), so they stay critical, unconfirmed. The command must \
              rewrite the inputs, measuring the benchmarks that `$BENCHGATE_FILTER` names (e.g. \
              `cargo bench -- \"$BENCHGATE_FILTER\"`)."

@@ -144,33 +144,56 @@ fn metrics_file(path: &Path, value: f64) {
     write_time_metrics(path, &[(String::new(), "work".into(), value)]);
 }
 
+/// A history at `p/history.json` of one metric, `work`, with these values, a run each.
+fn work_history(p: &Path, values: &[f64]) -> std::path::PathBuf {
+    let baseline = p.join("history.json");
+    for (i, v) in values.iter().enumerate() {
+        metrics_file(&p.join("run.json"), *v);
+        record(&baseline, &format!("c{i}"), &[p.join("run.json")]);
+    }
+    baseline
+}
+
+/// `compare` of `p/current.json` against `baseline`, confirming with `command`, the JSON report
+/// in `json`.
+fn compare_confirming(
+    p: &Path,
+    baseline: &Path,
+    command: &str,
+    json: &Path,
+) -> assert_cmd::Command {
+    let mut cmd = benchgate();
+    cmd.current_dir(p)
+        .args(["compare", "--commit", "x", "--baseline"])
+        .arg(baseline)
+        .args(["--confirm", command, "--json"])
+        .arg(json)
+        .arg(p.join("current.json"));
+    cmd
+}
+
 #[test]
 fn confirmation_keeps_only_regressions_that_reproduce() {
     let dir = tempfile::tempdir().expect("tempdir");
     let p = dir.path();
-    let baseline = p.join("history.json");
-    for (i, v) in [100.0, 101.0, 99.0, 100.5, 99.5, 100.0].iter().enumerate() {
-        metrics_file(&p.join("run.json"), *v);
-        record(&baseline, &format!("c{i}"), &[p.join("run.json")]);
-    }
+    let baseline = work_history(p, &[100.0, 101.0, 99.0, 100.5, 99.5, 100.0]);
     metrics_file(&p.join("fast.json"), 100.0);
     metrics_file(&p.join("slow.json"), 130.0);
     metrics_file(&p.join("slow-again.json"), 131.0);
+    let reason = |json: &Path| {
+        let report: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(json).expect("json")).expect("json");
+        report["metrics"][0]["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
 
     // The re-run comes back normal: the regression was the runner, not the code.
     std::fs::copy(p.join("slow.json"), p.join("current.json")).expect("copy");
     let json = p.join("a.json");
-    benchgate()
-        .current_dir(p)
-        .args(["compare", "--commit", "x", "--baseline"])
-        .arg(&baseline)
-        .args([
-            "--confirm",
-            "printf '%s' \"$BENCHGATE_FILTER\" > filter.txt; cp fast.json current.json",
-            "--json",
-        ])
-        .arg(&json)
-        .arg(p.join("current.json"))
+    let command = "printf '%s' \"$BENCHGATE_FILTER\" > filter.txt; cp fast.json current.json";
+    compare_confirming(p, &baseline, command, &json)
         .assert()
         .success();
     assert_eq!(status_of(&statuses(&json), "work", "median"), "warning");
@@ -179,21 +202,15 @@ fn confirmation_keeps_only_regressions_that_reproduce() {
         "^(work)$"
     );
 
-    // The re-run is as slow: the regression stands.
+    // The re-run is as slow: the regression stands, and the methodology says what was applied.
     std::fs::copy(p.join("slow.json"), p.join("current.json")).expect("copy");
     let json = p.join("b.json");
-    benchgate()
-        .current_dir(p)
-        .args(["compare", "--commit", "x", "--baseline"])
-        .arg(&baseline)
-        .args(["--confirm", "cp slow-again.json current.json", "--json"])
-        .arg(&json)
+    compare_confirming(p, &baseline, "cp slow-again.json current.json", &json)
         .arg("--report")
         .arg(p.join("report.md"))
-        .arg(p.join("current.json"))
         .assert()
         .code(1);
-    // The methodology says what was applied.
+    assert!(reason(&json).contains("reproduced when re-measured"));
     let report = std::fs::read_to_string(p.join("report.md")).expect("report");
     assert!(
         report.contains("re-measured in the same job (1 time(s))")
@@ -201,37 +218,15 @@ fn confirmation_keeps_only_regressions_that_reproduce() {
         "{report}"
     );
 
-    let report: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&json).expect("json")).expect("json");
-    assert!(
-        report["metrics"][0]["reason"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("reproduced when re-measured"),
-        "{report}"
-    );
-
     // A command that measures nothing (here: does nothing) never clears a regression.
     std::fs::copy(p.join("slow.json"), p.join("current.json")).expect("copy");
     let json = p.join("c.json");
-    benchgate()
-        .current_dir(p)
-        .args(["compare", "--commit", "x", "--baseline"])
-        .arg(&baseline)
-        .args(["--confirm", "true", "--json"])
-        .arg(&json)
-        .arg(p.join("current.json"))
+    compare_confirming(p, &baseline, "true", &json)
         .assert()
         .code(1)
         .stdout(contains("did not measure 1 critical metric(s) again"));
-    let report: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&json).expect("json")).expect("json");
     assert!(
-        report["metrics"][0]["reason"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("not confirmed: the confirmation command did not measure it again"),
-        "{report}"
+        reason(&json).contains("not confirmed: the confirmation command did not measure it again")
     );
 }
 
@@ -241,25 +236,12 @@ fn confirmation_keeps_only_regressions_that_reproduce() {
 fn a_failed_second_re_measurement_leaves_the_regression_critical() {
     let dir = tempfile::tempdir().expect("tempdir");
     let p = dir.path();
-    let baseline = p.join("history.json");
-    for (i, v) in [100.0, 106.0, 95.0, 103.0, 97.0, 100.0].iter().enumerate() {
-        metrics_file(&p.join("run.json"), *v);
-        record(&baseline, &format!("c{i}"), &[p.join("run.json")]);
-    }
+    let baseline = work_history(p, &[100.0, 106.0, 95.0, 103.0, 97.0, 100.0]);
     metrics_file(&p.join("current.json"), 125.0);
     metrics_file(&p.join("again.json"), 120.0);
     let json = p.join("report.json");
-    benchgate()
-        .current_dir(p)
-        .args(["compare", "--commit", "x", "--baseline"])
-        .arg(&baseline)
-        .args([
-            "--confirm",
-            "if [ -e once ]; then exit 3; fi; touch once; cp again.json current.json",
-            "--json",
-        ])
-        .arg(&json)
-        .arg(p.join("current.json"))
+    let command = "if [ -e once ]; then exit 3; fi; touch once; cp again.json current.json";
+    compare_confirming(p, &baseline, command, &json)
         .assert()
         .code(1)
         .stdout(contains("The confirmation command failed"));

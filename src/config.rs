@@ -311,16 +311,7 @@ impl Config {
             ..Config::default()
         };
         for (kind_name, raw_rule) in &raw.thresholds {
-            let kind = MetricKind::parse(kind_name.get_ref()).ok_or_else(|| {
-                err(
-                    kind_name.span(),
-                    format!(
-                        "unknown metric kind {:?}: use one of {}",
-                        kind_name.get_ref(),
-                        kinds_list()
-                    ),
-                )
-            })?;
+            let kind = parse_kind(kind_name, &err)?;
             let rule = config
                 .rules
                 .get_mut(&kind)
@@ -343,16 +334,7 @@ impl Config {
                 .map_err(|e| err(pattern.span(), format!("bad glob: {e}")))?
                 .compile_matcher();
             let kind = match &raw_override.kind {
-                Some(k) => Some(MetricKind::parse(k.get_ref()).ok_or_else(|| {
-                    err(
-                        k.span(),
-                        format!(
-                            "unknown metric kind {:?}: use one of {}",
-                            k.get_ref(),
-                            kinds_list()
-                        ),
-                    )
-                })?),
+                Some(k) => Some(parse_kind(k, &err)?),
                 None => None,
             };
             let o = Override {
@@ -423,16 +405,7 @@ fn prometheus(
     for q in p.query {
         let (u, factor) = unit(q.unit.get_ref());
         let kind = match &q.kind {
-            Some(k) => MetricKind::parse(k.get_ref()).ok_or_else(|| {
-                err(
-                    k.span(),
-                    format!(
-                        "unknown metric kind {:?}: use one of {}",
-                        k.get_ref(),
-                        kinds_list()
-                    ),
-                )
-            })?,
+            Some(k) => parse_kind(k, err)?,
             None => default_kind(&u),
         };
         let direction = match &q.direction {
@@ -493,8 +466,21 @@ fn check_order(
     Ok(())
 }
 
-fn kinds_list() -> String {
-    MetricKind::ALL.map(MetricKind::as_str).join(", ")
+/// A metric kind named in the file, or an error at its place listing the kinds there are.
+fn parse_kind(
+    name: &Spanned<String>,
+    err: &impl Fn(std::ops::Range<usize>, String) -> Error,
+) -> Result<MetricKind> {
+    MetricKind::parse(name.get_ref()).ok_or_else(|| {
+        err(
+            name.span(),
+            format!(
+                "unknown metric kind {:?}: use one of {}",
+                name.get_ref(),
+                MetricKind::ALL.map(MetricKind::as_str).join(", ")
+            ),
+        )
+    })
 }
 
 fn line_of(text: &str, offset: usize) -> usize {

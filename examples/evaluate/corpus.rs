@@ -123,6 +123,19 @@ impl Gen {
         eta
     }
 
+    /// One history-mode trial: `n_hist` unchanged runs of 100 samples, then a current run
+    /// changed by `delta`, each with its own run-level shift.
+    pub fn trial(&mut self, class: Class, delta: f64, n_hist: usize) -> (Vec<SimRun>, SimRun) {
+        let history = (0..n_hist)
+            .map(|_| {
+                let eta = self.eta(class.sb);
+                self.run(0.0, eta, class.sw, 100)
+            })
+            .collect();
+        let eta = self.eta(class.sb);
+        (history, self.run(delta, eta, class.sw, 100))
+    }
+
     pub fn pick(&mut self, n: usize) -> usize {
         self.rng.random_range(0..n)
     }
@@ -241,14 +254,7 @@ pub fn history_assessments(
     let mut g = Gen::new(seed);
     (0..trials)
         .map(|_| {
-            let history: Vec<SimRun> = (0..n_hist)
-                .map(|_| {
-                    let eta = g.eta(class.sb);
-                    g.run(0.0, eta, class.sw, 100)
-                })
-                .collect();
-            let eta = g.eta(class.sb);
-            let current = g.run(delta, eta, class.sw, 100);
+            let (history, current) = g.trial(class, delta, n_hist);
             benchgate_assess(&history, &current, &config.history, &config)
         })
         .collect()
@@ -358,14 +364,7 @@ pub fn history_cell(
     let mut g = Gen::new(seed);
     let mut counts = vec![(0usize, 0usize); RULES.len()];
     for _ in 0..trials {
-        let history: Vec<SimRun> = (0..n_hist)
-            .map(|_| {
-                let eta = g.eta(class.sb);
-                g.run(0.0, eta, class.sw, 100)
-            })
-            .collect();
-        let eta = g.eta(class.sb);
-        let current = g.run(delta, eta, class.sw, 100);
+        let (history, current) = g.trial(class, delta, n_hist);
         for (i, rule) in RULES.iter().enumerate() {
             let f = match rule {
                 Rule::Benchgate => benchgate_history(&history, &current, &policy, &config),

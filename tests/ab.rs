@@ -47,73 +47,57 @@ fn repo() -> (tempfile::TempDir, String, String) {
     (dir, base, head)
 }
 
+/// `benchgate ab` in `dir` between two revisions, reading `out/result.json`, with these
+/// options before the bench command `sh bench.sh`.
+fn ab(dir: &Path, base: &str, head: &str, options: &[&str]) -> assert_cmd::Command {
+    let mut cmd = benchgate();
+    cmd.current_dir(dir)
+        .args(["ab", "--base", base, "--head", head])
+        .args(["--results", "out/result.json"])
+        .args(options)
+        .args(["--", "sh", "bench.sh"]);
+    cmd
+}
+
+/// A path as an argument (the temporary directories here are UTF-8).
+fn path(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
 #[test]
 fn ab_mode_finds_the_slower_revision_and_cleans_up() {
     let (dir, base, head) = repo();
     let json = dir.path().join("r.json");
-    benchgate()
-        .current_dir(dir.path())
-        .args([
-            "ab",
-            "--base",
-            &base,
-            "--head",
-            &head,
-            "--rounds",
-            "3",
-            "--results",
-            "out/result.json",
-            "--json",
-        ])
-        .arg(&json)
-        .args(["--", "sh", "bench.sh"])
-        .assert()
-        .code(1)
-        .stderr(contains("round 3/3: head"));
+    ab(
+        dir.path(),
+        &base,
+        &head,
+        &["--rounds", "3", "--json", path(&json)],
+    )
+    .assert()
+    .code(1)
+    .stderr(contains("round 3/3: head"));
     assert_eq!(status_of(&statuses(&json), "work", "median"), "critical");
     // The checkouts are gone.
     assert_eq!(git(dir.path(), &["worktree", "list"]).lines().count(), 1);
 
     // The same revision on both sides passes.
     let json = dir.path().join("aa.json");
-    benchgate()
-        .current_dir(dir.path())
-        .args([
-            "ab",
-            "--base",
-            &head,
-            "--head",
-            &head,
-            "--rounds",
-            "2",
-            "--results",
-            "out/result.json",
-            "--json",
-        ])
-        .arg(&json)
-        .args(["--", "sh", "bench.sh"])
-        .assert()
-        .success();
+    ab(
+        dir.path(),
+        &head,
+        &head,
+        &["--rounds", "2", "--json", path(&json)],
+    )
+    .assert()
+    .success();
     assert_eq!(status_of(&statuses(&json), "work", "median"), "acceptable");
 }
 
 #[test]
 fn ab_mode_errors_name_the_problem() {
     let (dir, base, _) = repo();
-    benchgate()
-        .current_dir(dir.path())
-        .args([
-            "ab",
-            "--base",
-            &base,
-            "--head",
-            "no-such-rev",
-            "--results",
-            "out/result.json",
-            "--",
-            "sh",
-            "bench.sh",
-        ])
+    ab(dir.path(), &base, "no-such-rev", &[])
         .assert()
         .code(2)
         .stderr(contains("\"no-such-rev\" is not a commit"));
@@ -361,27 +345,15 @@ fn ab_mode_measures_more_rounds_while_a_verdict_is_open() {
     git(p, &["commit", "-q", "-am", "noisy bench"]);
     let base_noisy = git(p, &["rev-parse", "HEAD"]);
     let json = p.join("seq.json");
-    let out = benchgate()
-        .current_dir(p)
-        .env("BENCH_COUNTER", p.join("counter"))
-        .args([
-            "ab",
-            "--base",
-            &base_noisy,
-            "--head",
-            &head,
-            "--rounds",
-            "3",
-            "--max-rounds",
-            "9",
-            "--results",
-            "out/result.json",
-            "--json",
-        ])
-        .arg(&json)
-        .args(["--", "sh", "bench.sh"])
-        .output()
-        .expect("runs");
+    let out = ab(
+        p,
+        &base_noisy,
+        &head,
+        &["--rounds", "3", "--max-rounds", "9", "--json", path(&json)],
+    )
+    .env("BENCH_COUNTER", p.join("counter"))
+    .output()
+    .expect("runs");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("could still go either way"), "{stderr}");
     assert!(stderr.contains("round 9/9: head"), "{stderr}");

@@ -411,15 +411,7 @@ async fn workflow_run_refuses_a_moved_head_or_a_forged_claim() {
     )
     .await;
     mock_comment_api(&server).await;
-    let job = Job::new();
-    let mut cmd = job.step("workflow_run", &server.uri());
-    cmd.args(["action", "comment-from-artifact", "--store"])
-        .arg(format!("file:{}", job.history().display()));
-    let out = run_async(cmd).await;
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("is at 1b2c3d4"), "{stderr}");
-    assert!(posted(&server).await.is_empty());
+    assert_handover_refused(&server, "is at 1b2c3d4").await;
 
     // The artifact claims another pull request (a different head).
     let forged = handover_zip(&pr_job.path("report"), |name, b| {
@@ -434,6 +426,11 @@ async fn workflow_run_refuses_a_moved_head_or_a_forged_claim() {
     });
     let server = MockServer::start().await;
     mock_handover(&server, forged, HEAD).await;
+    assert_handover_refused(&server, "pr.json names head").await;
+}
+
+/// `comment-from-artifact` against `server` ends in exit 2 saying `why`, with nothing posted.
+async fn assert_handover_refused(server: &MockServer, why: &str) {
     let job = Job::new();
     let mut cmd = job.step("workflow_run", &server.uri());
     cmd.args(["action", "comment-from-artifact", "--store"])
@@ -441,8 +438,8 @@ async fn workflow_run_refuses_a_moved_head_or_a_forged_claim() {
     let out = run_async(cmd).await;
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("pr.json names head"), "{stderr}");
-    assert!(posted(&server).await.is_empty());
+    assert!(stderr.contains(why), "{stderr}");
+    assert!(posted(server).await.is_empty());
 }
 
 #[test]

@@ -287,16 +287,13 @@ fn compare_cmd(args: CompareArgs) -> Result<u8> {
     let (baseline, info) = history
         .join()
         .map_err(|_| anyhow::anyhow!("reading the baseline failed"))??;
-    let mut comparison = compare::compare(&run, baseline.as_ref(), &config, &HistoryMethod);
-    if let Some(command) = &args.confirm {
-        confirm(
-            command,
-            &mut comparison,
-            (&args.input, &args.meta),
-            baseline.as_ref(),
-            &config,
-        )?;
-    }
+    let comparison = compare_confirmed(
+        &run,
+        baseline.as_ref(),
+        &config,
+        args.confirm.as_deref(),
+        (&args.input, &args.meta),
+    )?;
     publish(
         &comparison,
         &config,
@@ -423,6 +420,22 @@ fn exit_code(verdict: Verdict, fail_on: FailOn) -> u8 {
         FailOn::Never => false,
     };
     if fails { EXIT_REGRESSION } else { EXIT_OK }
+}
+
+/// Compares `run` with `baseline` and, given a confirmation command, re-measures the critical
+/// benchmarks before the verdict stands (`compare --confirm`, `action check --confirm`).
+fn compare_confirmed(
+    run: &Run,
+    baseline: Option<&Baseline>,
+    config: &Config,
+    command: Option<&str>,
+    inputs: (&InputArgs, &MetaArgs),
+) -> Result<compare::Comparison> {
+    let mut comparison = compare::compare(run, baseline, config, &HistoryMethod);
+    if let Some(command) = command {
+        confirm(command, &mut comparison, inputs, baseline, config)?;
+    }
+    Ok(comparison)
 }
 
 /// Runs the confirmation command for the critical benchmarks (and, in a large suite, reference

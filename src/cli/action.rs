@@ -282,16 +282,13 @@ fn check(ctx: &Context, args: CheckArgs) -> Result<u8> {
         Path::new(DEFAULT_BASELINE_OUTPUT),
     )?;
     let baseline = store.load()?;
-    let mut comparison = compare::compare(&run, baseline.as_ref(), &config, &HistoryMethod);
-    if let Some(command) = &args.confirm {
-        super::confirm(
-            command,
-            &mut comparison,
-            (&args.input, &args.meta),
-            baseline.as_ref(),
-            &config,
-        )?;
-    }
+    let comparison = super::compare_confirmed(
+        &run,
+        baseline.as_ref(),
+        &config,
+        args.confirm.as_deref(),
+        (&args.input, &args.meta),
+    )?;
     let info = baseline
         .as_ref()
         .map(|b| BaselineInfo::of(store.describe(), b));

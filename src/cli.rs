@@ -469,7 +469,7 @@ fn confirm(
             "^({})$",
             measured
                 .iter()
-                .map(|n| regex_escape(n))
+                .map(|n| regex_syntax::escape(n))
                 .collect::<Vec<_>>()
                 .join("|")
         );
@@ -515,18 +515,6 @@ fn confirm(
     }
     compare::confirm::apply(comparison, &reruns);
     Ok(())
-}
-
-/// Escapes a benchmark name for a regex filter (criterion's `cargo bench -- FILTER`).
-fn regex_escape(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    for c in name.chars() {
-        if "\\.+*?()|[]{}^$#&-~".contains(c) {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
 }
 
 fn duration_arg(flag: &str, text: &str) -> Result<std::time::Duration> {
